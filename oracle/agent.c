@@ -1,0 +1,408 @@
+// daxlease oracle agent: performs real system calls on command, for src/oracle/.
+//
+//   agent keeper SOCKPATH
+//
+// The keeper (spawned by the driver in a session of its own) is a child
+// subreaper: it forks one agent per scenario process on command, and every
+// agent, and every orphan of a scenario fork, stays its child, unreaped, so
+// that a dead process keeps its exit status readable in /proc/PID/stat until
+// the scenario ends. On `quit` (or when the driver dies: PDEATHSIG) it kills
+// the agents' process group and reaps them all.
+//
+// Each agent holds fds 0, 1, 2 and a control socket on fd 1000 (connected to
+// the driver's unix socket SOCKPATH); scenario fds start at 3. One line per
+// command, one line per reply: "R <ret> <hexdata|-> [signo,code,fd,band]...".
+// Strings travel hex-encoded. Calls use syscall(2) directly, so the reply is
+// the kernel's own return value (negative: -errno), with no libc rewriting
+// (glibc's fcntl would turn F_GETOWN into F_GETOWN_EX, for one).
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CTL 1000
+#define MAXLINE (1 << 22)
+
+static const char *sock_path;
+
+/* ---- the signal ring: written only by the handler, read only by the main loop ---- */
+
+#define RING 1024
+struct rec { int signo, code, fd; long band; };
+static struct rec ring[RING];
+static unsigned ring_w, ring_r, ring_lost; /* accessed with __atomic builtins */
+
+static void on_signal(int sig, siginfo_t *si, void *uc) {
+  (void)uc;
+  /* sa_mask blocks every signal while a handler runs: one producer at a time. */
+  unsigned w = __atomic_load_n(&ring_w, __ATOMIC_RELAXED);
+  unsigned r = __atomic_load_n(&ring_r, __ATOMIC_ACQUIRE);
+  if (w - r >= RING) { __atomic_add_fetch(&ring_lost, 1, __ATOMIC_RELAXED); return; }
+  struct rec *e = &ring[w % RING];
+  e->signo = sig;
+  e->code = si->si_code;
+  e->fd = si->si_fd;
+  e->band = si->si_band;
+  __atomic_store_n(&ring_w, w + 1, __ATOMIC_RELEASE);
+}
+
+/* Every catchable signal whose default action is not "ignore" (kernel/signal.c
+ * SIG_KERNEL_IGNORE_MASK), without SA_RESTART: a blocked call ends with EINTR. */
+static int install_handlers(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_signal;
+  sa.sa_flags = SA_SIGINFO;
+  sigfillset(&sa.sa_mask);
+  for (int s = 1; s <= 64; s++) {
+    if (s == SIGKILL || s == SIGSTOP || s == SIGCHLD || s == SIGCONT || s == SIGURG || s == SIGWINCH) continue;
+    if (s == 32 || s == 33) continue; /* glibc's own; SIGRTMIN is 34 */
+    if (sigaction(s, &sa, NULL) != 0) return -1;
+  }
+  return 0;
+}
+
+static void reset_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  for (int s = 1; s <= 64; s++) if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* ---- I/O on the control socket ---- */
+
+static void die(const char *what) {
+  dprintf(2, "agent %d: %s: %s\n", getpid(), what, strerror(errno));
+  _exit(120);
+}
+
+static int put_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t k = write(fd, p, n);
+    if (k < 0) { if (errno == EINTR) continue; return -1; }
+    p += k; n -= (size_t)k;
+  }
+  return 0;
+}
+
+static char *inbuf;
+static size_t in_len;
+
+/* Reads one line (without the newline) into a malloc'd string; NULL at EOF. */
+static char *get_line(int fd) {
+  if (!inbuf) inbuf = malloc(MAXLINE);
+  for (;;) {
+    char *nl = memchr(inbuf, '\n', in_len);
+    if (nl) {
+      size_t n = (size_t)(nl - inbuf);
+      char *out = malloc(n + 1);
+      memcpy(out, inbuf, n);
+      out[n] = 0;
+      memmove(inbuf, nl + 1, in_len - n - 1);
+      in_len -= n + 1;
+      return out;
+    }
+    if (in_len == MAXLINE) return NULL;
+    ssize_t k = read(fd, inbuf + in_len, MAXLINE - in_len);
+    if (k < 0 && errno == EINTR) continue; /* a caught signal: the handler has recorded it */
+    if (k <= 0) return NULL;
+    in_len += (size_t)k;
+  }
+}
+
+static const char HEX[] = "0123456789abcdef";
+
+static int unhex(const char *h, char **out, size_t *len) {
+  if (strcmp(h, "-") == 0) { *out = calloc(1, 1); *len = 0; return 0; }
+  size_t n = strlen(h) / 2;
+  char *b = malloc(n + 1);
+  for (size_t i = 0; i < n; i++) {
+    unsigned v;
+    if (sscanf(h + 2 * i, "%2x", &v) != 1) { free(b); return -1; }
+    b[i] = (char)v;
+  }
+  b[n] = 0;
+  *out = b;
+  *len = n;
+  return 0;
+}
+
+/* Replies with a result, the bytes read (if any), and the signals recorded since the last reply. */
+static void reply(long ret, const char *data, size_t dlen) {
+  size_t cap = 64 + 2 * dlen + 64 * RING;
+  char *b = malloc(cap);
+  size_t n = (size_t)snprintf(b, cap, "R %ld ", ret);
+  if (data == NULL || dlen == 0) b[n++] = '-';
+  for (size_t i = 0; data && i < dlen; i++) {
+    b[n++] = HEX[(unsigned char)data[i] >> 4];
+    b[n++] = HEX[(unsigned char)data[i] & 15];
+  }
+  unsigned w = __atomic_load_n(&ring_w, __ATOMIC_ACQUIRE);
+  unsigned r = __atomic_load_n(&ring_r, __ATOMIC_RELAXED);
+  for (; r != w; r++) {
+    struct rec *e = &ring[r % RING];
+    n += (size_t)snprintf(b + n, cap - n, " %d,%d,%d,%ld", e->signo, e->code, e->fd, e->band);
+  }
+  __atomic_store_n(&ring_r, r, __ATOMIC_RELEASE);
+  unsigned lost = __atomic_exchange_n(&ring_lost, 0, __ATOMIC_RELAXED);
+  if (lost) n += (size_t)snprintf(b + n, cap - n, " L%u", lost);
+  b[n++] = '\n';
+  if (put_all(CTL, b, n) != 0) _exit(121);
+  free(b);
+}
+
+/* Connects a fresh control socket and moves it to fd 1000, leaving every other fd as it was. */
+static void connect_ctl(void) {
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) die("socket");
+  struct sockaddr_un a;
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  strncpy(a.sun_path, sock_path, sizeof a.sun_path - 1);
+  while (connect(s, (struct sockaddr *)&a, sizeof a) != 0) if (errno != EINTR) die("connect");
+  if (s != CTL) {
+    if (dup2(s, CTL) < 0) die("dup2");
+    close(s);
+  }
+}
+
+/* ---- credentials ---- */
+
+static void drop_to(unsigned uid, unsigned gid, uint64_t caps) {
+  if (setgroups(0, NULL) != 0) die("setgroups");
+  if (setresgid(gid, gid, gid) != 0) die("setresgid");
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) die("keepcaps");
+  if (setresuid(uid, uid, uid) != 0) die("setresuid");
+  struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct d[2];
+  memset(d, 0, sizeof d);
+  if (syscall(SYS_capget, &h, d) != 0) die("capget");
+  uint32_t lo = (uint32_t)caps & d[0].permitted, hi = (uint32_t)(caps >> 32) & d[1].permitted;
+  d[0].effective = d[0].permitted = lo;
+  d[1].effective = d[1].permitted = hi;
+  d[0].inheritable = d[1].inheritable = 0;
+  if (syscall(SYS_capset, &h, d) != 0) die("capset");
+  prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+  /* Credential changes make a process non-dumpable; the driver reads its /proc files as root anyway. */
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
+/* ---- the agent's command loop ---- */
+
+static long sys_ret(long r) { return r == -1 ? -errno : r; }
+
+static void hello(const char *name) {
+  char b[128];
+  int n = snprintf(b, sizeof b, "H %s %d\n", name, getpid());
+  if (put_all(CTL, b, (size_t)n) != 0) _exit(121);
+}
+
+static void agent_loop(void);
+
+/* Splits a command line into at most 8 tokens. */
+static int split(char *s, char **tok) {
+  int n = 0;
+  for (char *p = strtok(s, " "); p && n < 8; p = strtok(NULL, " ")) tok[n++] = p;
+  return n;
+}
+
+#define L(i) strtol(tok[i], NULL, 0)
+#define UL(i) strtoul(tok[i], NULL, 0)
+
+static void run_command(char *line) {
+  char *tok[8];
+  int nt = split(line, tok);
+  if (nt == 0) { reply(-EINVAL, NULL, 0); return; }
+  const char *op = tok[0];
+  char *s1 = NULL, *s2 = NULL;
+  size_t l1 = 0, l2 = 0;
+  long r;
+
+  if (strcmp(op, "sigs") == 0) { reply(0, NULL, 0); return; }
+  if (strcmp(op, "open") == 0) { /* open HEXPATH FLAGS MODE */
+    unhex(tok[1], &s1, &l1);
+    r = sys_ret(syscall(SYS_open, s1, L(2), L(3)));
+  } else if (strcmp(op, "openat") == 0) { /* openat DIRFD HEXPATH FLAGS MODE */
+    unhex(tok[2], &s1, &l1);
+    r = sys_ret(syscall(SYS_openat, (int)L(1), s1, L(3), L(4)));
+  } else if (strcmp(op, "close") == 0) {
+    r = sys_ret(syscall(SYS_close, L(1)));
+  } else if (strcmp(op, "dup") == 0) {
+    r = sys_ret(syscall(SYS_dup, L(1)));
+  } else if (strcmp(op, "dup2") == 0) {
+    r = sys_ret(syscall(SYS_dup2, L(1), L(2)));
+  } else if (strcmp(op, "fork") == 0) { /* fork CHILDNAME */
+    pid_t p = fork();
+    if (p == 0) {
+      /* The child: its own control socket; the parent's records are not its own. */
+      close(CTL);
+      connect_ctl();
+      __atomic_store_n(&ring_r, __atomic_load_n(&ring_w, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+      in_len = 0;
+      hello(tok[1]);
+      agent_loop();
+      _exit(0);
+    }
+    r = p < 0 ? -errno : p;
+  } else if (strcmp(op, "exit") == 0) {
+    syscall(SYS_exit_group, L(1));
+    r = -ENOSYS;
+  } else if (strcmp(op, "kill") == 0) {
+    r = sys_ret(syscall(SYS_kill, L(1), L(2)));
+  } else if (strcmp(op, "read") == 0 || strcmp(op, "pread") == 0) { /* read FD N ADDR [OFF] */
+    size_t n = UL(2);
+    unsigned long addr = UL(3);
+    char *buf = addr ? (char *)addr : malloc(n ? n : 1);
+    r = op[0] == 'r' ? sys_ret(syscall(SYS_read, L(1), buf, n))
+                     : sys_ret(syscall(SYS_pread64, L(1), buf, n, L(4)));
+    reply(r, addr ? NULL : buf, !addr && r > 0 ? (size_t)r : 0);
+    if (!addr) free(buf);
+    return;
+  } else if (strcmp(op, "write") == 0 || strcmp(op, "pwrite") == 0) { /* write FD N HEXDATA ADDR [OFF] */
+    size_t n = UL(2);
+    unsigned long addr = UL(4);
+    unhex(tok[3], &s1, &l1);
+    char *buf = (char *)addr;
+    if (!addr) { /* a count beyond the string reads the zeros after it */
+      buf = calloc(1, n + 1);
+      memcpy(buf, s1, l1 < n ? l1 : n);
+    }
+    r = op[0] == 'w' ? sys_ret(syscall(SYS_write, L(1), buf, n))
+                     : sys_ret(syscall(SYS_pwrite64, L(1), buf, n, L(5)));
+    if (!addr) free(buf);
+  } else if (strcmp(op, "truncate") == 0) {
+    unhex(tok[1], &s1, &l1);
+    r = sys_ret(syscall(SYS_truncate, s1, L(2)));
+  } else if (strcmp(op, "ftruncate") == 0) {
+    r = sys_ret(syscall(SYS_ftruncate, L(1), L(2)));
+  } else if (strcmp(op, "fallocate") == 0) {
+    r = sys_ret(syscall(SYS_fallocate, L(1), L(2), L(3), L(4)));
+  } else if (strcmp(op, "fsync") == 0) {
+    r = sys_ret(syscall(SYS_fsync, L(1)));
+  } else if (strcmp(op, "unlink") == 0) {
+    unhex(tok[1], &s1, &l1);
+    r = sys_ret(syscall(SYS_unlink, s1));
+  } else if (strcmp(op, "rename") == 0) {
+    unhex(tok[1], &s1, &l1);
+    unhex(tok[2], &s2, &l2);
+    r = sys_ret(syscall(SYS_rename, s1, s2));
+  } else if (strcmp(op, "mmap") == 0) { /* mmap ADDR LEN PROT FLAGS FD OFF */
+    r = syscall(SYS_mmap, UL(1), UL(2), L(3), L(4), L(5), L(6));
+    if (r == -1) r = -errno;
+  } else if (strcmp(op, "munmap") == 0) {
+    r = sys_ret(syscall(SYS_munmap, UL(1), UL(2)));
+  } else if (strcmp(op, "fcntl") == 0) { /* fcntl FD CMD ARG */
+    r = sys_ret(syscall(SYS_fcntl, L(1), L(2), L(3)));
+  } else {
+    r = -ENOSYS;
+  }
+  free(s1);
+  free(s2);
+  reply(r, NULL, 0);
+}
+
+static void agent_loop(void) {
+  for (;;) {
+    char *line = get_line(CTL);
+    if (line == NULL) _exit(0); /* the driver is gone */
+    run_command(line);
+    free(line);
+  }
+}
+
+/* ---- the keeper ---- */
+
+static volatile pid_t group; /* the agents' process group */
+
+static void keeper_term(int sig) {
+  (void)sig;
+  if (group > 0) kill(-group, SIGKILL);
+  _exit(1);
+}
+
+static void keeper_quit(void) {
+  if (group > 0) kill(-group, SIGKILL);
+  alarm(10);
+  int st;
+  while (waitpid(-1, &st, __WALL) > 0 || errno == EINTR) {}
+  _exit(0);
+}
+
+static void keeper(void) {
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) die("subreaper");
+  signal(SIGTERM, keeper_term);
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0) die("pdeathsig");
+  if (getppid() == 1) _exit(1); /* the driver died before the prctl */
+  connect_ctl();
+  char b[64];
+  int n = snprintf(b, sizeof b, "K %d\n", getpid());
+  put_all(CTL, b, (size_t)n);
+  for (;;) {
+    char *line = get_line(CTL);
+    if (line == NULL) keeper_quit();
+    char *tok[8];
+    int nt = split(line, tok);
+    if (nt == 1 && strcmp(tok[0], "quit") == 0) keeper_quit();
+    if (nt != 7 || strcmp(tok[0], "spawn") != 0) { put_all(CTL, "E\n", 2); free(line); continue; }
+    /* spawn NAME UID GID CAPSHEX SIGDEFAULT UMASK */
+    pid_t p = fork();
+    if (p == 0) {
+      if (setpgid(0, group > 0 ? group : 0) != 0) die("setpgid");
+      reset_signals();
+      prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+      close(CTL);
+      connect_ctl();
+      /* Exactly fds 0, 1, 2 and the control socket. */
+      syscall(SYS_close_range, 3, CTL - 1, 0);
+      syscall(SYS_close_range, CTL + 1, ~0U, 0);
+      umask((mode_t)strtoul(tok[6], NULL, 8));
+      if (chdir("/") != 0) die("chdir");
+      drop_to((unsigned)strtoul(tok[2], NULL, 10), (unsigned)strtoul(tok[3], NULL, 10), strtoull(tok[4], NULL, 16));
+      if (strcmp(tok[5], "1") != 0 && install_handlers() != 0) die("sigaction");
+      in_len = 0;
+      hello(tok[1]);
+      agent_loop();
+      _exit(0);
+    }
+    if (p > 0) {
+      setpgid(p, group > 0 ? group : p); /* also done by the child: whichever runs first */
+      if (group == 0) group = p;
+    }
+    n = snprintf(b, sizeof b, "P %d\n", p > 0 ? p : -errno);
+    put_all(CTL, b, (size_t)n);
+    free(line);
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3 || strcmp(argv[1], "keeper") != 0) {
+    fprintf(stderr, "usage: agent keeper SOCKPATH\n");
+    return 2;
+  }
+  /* No address-space randomisation: mmap addresses repeat from run to run. */
+  int pers = personality(0xffffffff);
+  if (pers != -1 && !(pers & ADDR_NO_RANDOMIZE)) {
+    personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
+    execv("/proc/self/exe", argv);
+  }
+  sock_path = argv[2];
+  keeper();
+  return 0;
+}

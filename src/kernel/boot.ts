@@ -1,0 +1,56 @@
+// The machine at step 0 of a scenario: mounts, files, processes (with fds 0-2 open on a tty).
+import type { Scenario } from "../scenario/ast.js";
+import type { KState, Proc } from "./state.js";
+import { PState, CAP_BITS } from "./state.js";
+import { newInode, allocBlock } from "./inode.js";
+import { S_IFDIR, S_IFREG, S_IFCHR, O_RDWR, O_LARGEFILE } from "./uapi.js";
+import { allocFile } from "./file.js";
+import { FMODE_READ, FMODE_WRITE } from "./state.js";
+import { assert } from "./assert.js";
+import { MMAP_TOP } from "./mm.js";
+
+export const FIRST_PID = 1000;
+
+export function boot(sc: Scenario): KState {
+  const s: KState = {
+    now: 0, leaseBreakTime: sc.leaseBreakTime ?? 45, leasesEnable: sc.leasesEnable ?? 1,
+    procs: [], files: [], inodes: [], mounts: [], dents: {}, nextLeaseId: 0, nextSeq: 0,
+  };
+  // fds 0, 1 and 2 of every process are /dev/null, opened O_RDWR: a character device outside every mount.
+  const tty = newInode(s, -1, S_IFCHR | 0o666, 0, 0, "/dev/null");
+  tty.nlink = 1;
+  tty.refs = 1;
+  sc.mounts.forEach((m, i) => {
+    const root = newInode(s, i, S_IFDIR | 0o755, 0, 0, m.path);
+    root.nlink = 2;
+    root.refs = 1;
+    s.mounts.push({ path: m.path, type: m.type, dax: m.dax, bsize: m.blockSize, nblocks: m.size / m.blockSize, owner: [], data: [], root: root.ino, dev: i + 1 });
+  });
+  for (const f of sc.files) {
+    const mnt = s.mounts.findIndex((m) => f.path.startsWith(m.path + "/"));
+    assert(mnt >= 0, `${f.path} is in a mount`);
+    const inode = newInode(s, mnt, S_IFREG | f.mode, f.uid, f.gid, f.path);
+    s.dents[f.path] = inode.ino;
+    const m = s.mounts[mnt]!;
+    for (let fb = 0; fb < Math.ceil(f.size / m.bsize); fb++) {
+      const b = allocBlock(m, inode.ino);
+      assert(b >= 0, `${f.path} fits its mount`);
+      inode.map.push(b);
+    }
+    inode.size = f.size;
+  }
+  for (const d of sc.procs) {
+    let caps = 0;
+    for (const c of d.caps) caps |= CAP_BITS[c] ?? 0;
+    const p: Proc = {
+      pid: FIRST_PID + s.procs.length, name: d.name, ppid: 1, uid: d.uid, gid: d.gid, caps, sigDefault: d.sigDefault,
+      state: PState.Running, code: 0, fds: [], vmas: [], mmapBase: MMAP_TOP, sigs: [], sigpend: 0, fatal: 0, wait: null,
+      call: "", ret: 0, done: true,
+    };
+    const t = allocFile(s, tty.ino, O_RDWR | O_LARGEFILE, FMODE_READ | FMODE_WRITE);
+    t.ref = 3;
+    p.fds = [t.id, t.id, t.id];
+    s.procs.push(p);
+  }
+  return s;
+}

@@ -1,0 +1,52 @@
+// Invariants of the whole state, checked after every step (the model's WARN_ONs).
+import type { KState } from "./state.js";
+import { FMODE_READ, FMODE_WRITE, PState } from "./state.js";
+import { assert } from "./assert.js";
+
+export function checkInvariants(s: KState) {
+  const fileRefs = new Map<number, number>();
+  const inodeRefs = new Map<number, number>();
+  const bump = (m: Map<number, number>, k: number) => m.set(k, (m.get(k) ?? 0) + 1);
+  for (const p of s.procs) {
+    for (const id of p.fds) if (id >= 0) bump(fileRefs, id);
+    for (const v of p.vmas) if (v.file >= 0) bump(fileRefs, v.file);
+    if (p.state === PState.Blocked) assert(p.wait !== null, `${p.name} blocked without a wait`);
+    if (p.wait !== null) {
+      assert(p.state === PState.Blocked, `${p.name} has a wait but is not blocked`);
+      if (p.wait.op === "open") { bump(fileRefs, p.wait.file); assert(p.fds[p.wait.fd] === -2, `${p.name} reserved fd ${p.wait.fd}`); }
+      else bump(inodeRefs, p.wait.ino);
+    }
+    if (p.state === PState.Exited || p.state === PState.Killed) assert(p.fds.length === 0 && p.vmas.length === 0, `dead ${p.name} holds files`);
+  }
+  const reads = new Map<number, number>(), writes = new Map<number, number>();
+  for (const p of s.procs) if (p.wait !== null && p.wait.op === "truncate") bump(writes, p.wait.ino);
+  s.files.forEach((f, id) => {
+    if (f === null) return;
+    assert(f.ref === (fileRefs.get(id) ?? 0), `file ${id} ref ${f.ref} but ${fileRefs.get(id) ?? 0} users`);
+    bump(inodeRefs, f.ino);
+    if (f.fmode & FMODE_WRITE) bump(writes, f.ino);
+    else if (f.fmode & FMODE_READ) bump(reads, f.ino);
+  });
+  s.inodes.forEach((inode, ino) => {
+    if (inode === null) return;
+    assert(inode.ino === ino, `inode ${ino} numbered ${inode.ino}`);
+    const held = inode.mnt < 0 || inode.ino === s.mounts[inode.mnt]?.root ? 1 : 0;
+    assert(inode.refs === (inodeRefs.get(ino) ?? 0) + held, `inode ${ino} refs ${inode.refs} but ${(inodeRefs.get(ino) ?? 0) + held} holders`);
+    assert(inode.readcount === (reads.get(ino) ?? 0), `inode ${ino} readcount`);
+    assert(inode.writecount === (writes.get(ino) ?? 0), `inode ${ino} writecount`);
+    assert(inode.nlink > 0 || inode.refs > 0, `inode ${ino} unlinked and unused but not evicted`);
+    for (const l of inode.leases) assert(s.files[l.file]?.ino === ino, `lease ${l.id} on a file of inode ${ino}`);
+    if (inode.mnt >= 0) {
+      const m = s.mounts[inode.mnt]!;
+      for (const b of inode.map) if (b >= 0) assert(m.owner[b] === ino, `block ${b} in inode ${ino}'s map is owned by ${m.owner[b]}`);
+    }
+  });
+  s.mounts.forEach((m) => {
+    assert(m.owner.length <= m.nblocks, `${m.path} uses more blocks than it has`);
+    m.owner.forEach((ino, b) => {
+      if (ino < 0) return;
+      const inode = s.inodes[ino];
+      assert(inode && inode.map.includes(b), `block ${b} of ${m.path} owned by inode ${ino}, which does not map it`);
+    });
+  });
+}

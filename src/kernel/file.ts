@@ -1,0 +1,85 @@
+// struct file and the descriptor table (fs/file.c, fs/file_table.c).
+import type { KState, OpenFile, Proc, Inode } from "./state.js";
+import { FMODE_READ, FMODE_WRITE } from "./state.js";
+import { assert } from "./assert.js";
+import { NR_OPEN } from "./uapi.js";
+import { EMFILE } from "./errno.js";
+import { locksRemoveFile } from "./locks.js";
+import { iput } from "./inode.js";
+
+export function inodeOf(s: KState, ino: number): Inode {
+  const i = s.inodes[ino];
+  assert(i, `inode ${ino} is live`);
+  return i;
+}
+
+export function fileOf(s: KState, id: number): OpenFile {
+  const f = s.files[id];
+  assert(f, `file ${id} is live`);
+  return f;
+}
+
+/** fget: the file behind a descriptor, or null (EBADF). */
+export function fget(s: KState, p: Proc, fd: number): OpenFile | null {
+  if (fd < 0 || fd >= p.fds.length) return null;
+  const id = p.fds[fd]!;
+  return id >= 0 ? s.files[id]! : null;
+}
+
+/** alloc_fd: the lowest free descriptor >= start, reserved; -EMFILE when none. */
+export function allocFd(p: Proc, start: number): number {
+  for (let fd = start; fd < NR_OPEN; fd++) {
+    if (fd >= p.fds.length) {
+      while (p.fds.length < fd) p.fds.push(-1);
+      p.fds.push(-2);
+      return fd;
+    }
+    if (p.fds[fd] === -1) { p.fds[fd] = -2; return fd; }
+  }
+  return -EMFILE;
+}
+
+export function installFd(p: Proc, fd: number, file: number) {
+  assert(p.fds[fd] === -2, `fd ${fd} of ${p.name} reserved before install`);
+  p.fds[fd] = file;
+}
+
+export function releaseFd(p: Proc, fd: number) {
+  p.fds[fd] = -1;
+  while (p.fds.length > 0 && p.fds[p.fds.length - 1] === -1) p.fds.pop();
+}
+
+/** alloc_file + do_dentry_open's counting: the open counts as an opener from here on. */
+export function allocFile(s: KState, ino: number, flags: number, fmode: number): OpenFile {
+  let id = s.files.indexOf(null);
+  if (id < 0) id = s.files.length;
+  const f: OpenFile = { id, ref: 1, ino, flags, fmode, pos: 0, owner: 0, ownerUid: 0, signum: 0 };
+  s.files[id] = f;
+  const inode = inodeOf(s, ino);
+  inode.refs++;
+  // do_dentry_open: write access is taken, and a read-only open counted, before break_lease.
+  if (fmode & FMODE_WRITE) inode.writecount++;
+  else if (fmode & FMODE_READ) inode.readcount++;
+  return f;
+}
+
+export function getFile(f: OpenFile) {
+  assert(f.ref > 0, "get_file on a dead file");
+  f.ref++;
+}
+
+/** fput: the last reference runs __fput, which removes the file's leases (locks_remove_file). */
+export function fput(s: KState, id: number) {
+  const f = fileOf(s, id);
+  assert(f.ref > 0, `fput of file ${id} with ref ${f.ref}`);
+  if (--f.ref > 0) return;
+  const inode = inodeOf(s, f.ino);
+  locksRemoveFile(s, f);
+  // put_file_access
+  if (f.fmode & FMODE_WRITE) inode.writecount--;
+  else if (f.fmode & FMODE_READ) inode.readcount--;
+  assert(inode.writecount >= 0 && inode.readcount >= 0, `open counts of inode ${inode.ino}`);
+  s.files[id] = null;
+  while (s.files.length > 0 && s.files[s.files.length - 1] === null) s.files.pop();
+  iput(s, inode);
+}

@@ -1,0 +1,47 @@
+// Inode lifetime and block ownership (fs/inode.c iput/evict, the filesystems' block allocators).
+import type { KState, Inode, Mount } from "./state.js";
+import { assert } from "./assert.js";
+
+/** Drops an inode reference; an unlinked inode with no users is evicted and its blocks freed. */
+export function iput(s: KState, inode: Inode) {
+  inode.refs--;
+  assert(inode.refs >= 0, `inode ${inode.ino} refs`);
+  if (inode.refs === 0 && inode.nlink === 0) evict(s, inode);
+}
+
+export function evict(s: KState, inode: Inode) {
+  assert(inode.leases.length === 0, `evicting inode ${inode.ino} with leases`);
+  const m = s.mounts[inode.mnt]!;
+  for (let i = 0; i < inode.map.length; i++) if (inode.map[i]! >= 0) freeBlock(m, inode.map[i]!, inode.ino);
+  inode.map.length = 0;
+  s.inodes[inode.ino] = null;
+}
+
+/** The lowest free physical block, now owned by `ino`; -1 when the device is full. */
+export function allocBlock(m: Mount, ino: number): number {
+  let b = m.owner.indexOf(-1);
+  if (b < 0) {
+    if (m.owner.length >= m.nblocks) return -1;
+    b = m.owner.length;
+    m.owner.push(-1);
+    m.data.push("");
+  }
+  m.owner[b] = ino;
+  m.data[b] = "";
+  return b;
+}
+
+export function freeBlock(m: Mount, b: number, ino: number) {
+  assert(m.owner[b] === ino, `block ${b} freed by inode ${ino} but owned by ${m.owner[b]}`);
+  m.owner[b] = -1;
+  m.data[b] = "";
+  while (m.owner.length > 0 && m.owner[m.owner.length - 1] === -1) { m.owner.pop(); m.data.pop(); }
+}
+
+export function newInode(s: KState, mnt: number, mode: number, uid: number, gid: number, path: string): Inode {
+  let ino = s.inodes.indexOf(null);
+  if (ino < 0) ino = s.inodes.length;
+  const inode: Inode = { ino, mnt, mode, uid, gid, size: 0, nlink: 1, readcount: 0, writecount: 0, refs: 0, map: [], leases: [], path };
+  s.inodes[ino] = inode;
+  return inode;
+}

@@ -1,0 +1,75 @@
+// mmap(2) and munmap(2) (mm/mmap.c, mm/vma.c): a mapping holds its struct file.
+import type { KState, Proc, Vma } from "./state.js";
+import { FMODE_READ, FMODE_WRITE } from "./state.js";
+import * as U from "./uapi.js";
+import { EACCES, EBADF, EINVAL, ENODEV, ENOMEM } from "./errno.js";
+import { fget, getFile, fput, inodeOf } from "./file.js";
+
+export const MMAP_TOP = 0x7f0000000000;
+
+/** Top-down placement below the last mapping, as get_unmapped_area does (without randomisation). */
+function unmappedArea(p: Proc, len: number): number {
+  let top = p.mmapBase;
+  for (;;) {
+    const start = top - len;
+    const clash = p.vmas.find((v) => v.start < top && v.end > start);
+    if (clash === undefined) return start;
+    top = clash.start;
+  }
+}
+
+export function sysMmap(s: KState, p: Proc, addr: number, len: number, prot: number, flags: number, fd: number, off: number): number {
+  if (off % U.PAGE_SIZE !== 0) return -EINVAL;
+  const type = flags & U.MAP_SHARED_VALIDATE;
+  if (!(flags & U.MAP_ANONYMOUS) && fget(s, p, fd) === null) return -EBADF;
+  if (len === 0) return -EINVAL;
+  if (type === 0) return -EINVAL;
+  const plen = Math.ceil(len / U.PAGE_SIZE) * U.PAGE_SIZE;
+  if (flags & U.MAP_ANONYMOUS) return mapAt(s, p, addr, plen, flags, -1, 0, prot, type);
+  const f = fget(s, p, fd)!;
+  const inode = inodeOf(s, f.ino);
+  if ((inode.mode & U.S_IFMT) !== U.S_IFREG) return -ENODEV;
+  // do_mmap: a shared writable mapping needs a writable file; every mapping a readable one.
+  if (type !== U.MAP_PRIVATE && (prot & U.PROT_WRITE) && !(f.fmode & FMODE_WRITE)) return -EACCES;
+  if (!(f.fmode & FMODE_READ)) return -EACCES;
+  if ((flags & U.MAP_FIXED) && addr % U.PAGE_SIZE !== 0) return -EINVAL;
+  getFile(f);
+  return mapAt(s, p, addr, plen, flags, f.id, off, prot, type);
+}
+
+/** Places the new VMA (MAP_FIXED replaces what was there). `file` -1 is anonymous memory. */
+function mapAt(s: KState, p: Proc, addr: number, plen: number, flags: number, file: number, off: number, prot: number, type: number): number {
+  let start: number;
+  if (flags & U.MAP_FIXED) {
+    if (addr % U.PAGE_SIZE !== 0) return -EINVAL;
+    start = addr;
+    unmapRange(s, p, start, start + plen);
+  } else start = unmappedArea(p, plen);
+  if (start <= 0) return -ENOMEM;
+  const v: Vma = { start, end: start + plen, file, pgoff: off / U.PAGE_SIZE, prot, flags: type };
+  p.vmas.push(v);
+  p.vmas.sort((a, b) => a.start - b.start);
+  return start;
+}
+
+/** Removes [start, end) from the address space, splitting mappings that straddle it. */
+function unmapRange(s: KState, p: Proc, start: number, end: number) {
+  const keep: Vma[] = [];
+  for (const v of p.vmas) {
+    if (v.end <= start || v.start >= end) { keep.push(v); continue; }
+    if (v.start < start) keep.push({ ...v, end: start });
+    if (v.end > end) keep.push({ ...v, start: end, pgoff: v.pgoff + (end - v.start) / U.PAGE_SIZE });
+    const pieces = (v.start < start ? 1 : 0) + (v.end > end ? 1 : 0);
+    // Each remaining piece holds the file; the removed VMA's reference goes.
+    if (v.file < 0) continue;
+    for (let i = 0; i < pieces; i++) getFile(s.files[v.file]!);
+    fput(s, v.file);
+  }
+  p.vmas = keep.sort((a, b) => a.start - b.start);
+}
+
+export function sysMunmap(s: KState, p: Proc, addr: number, len: number): number {
+  if (addr % U.PAGE_SIZE !== 0 || len === 0) return -EINVAL;
+  unmapRange(s, p, addr, addr + Math.ceil(len / U.PAGE_SIZE) * U.PAGE_SIZE);
+  return 0;
+}

@@ -1,0 +1,106 @@
+// open(2) and truncate(2): fs/open.c do_sys_openat2, do_dentry_open, vfs_truncate.
+import type { KState, Proc } from "./state.js";
+import { FMODE_READ, FMODE_WRITE, BLOCKED } from "./state.js";
+import * as U from "./uapi.js";
+import { EACCES, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENXIO } from "./errno.js";
+import { lookup, permission, MAY_EXEC, MAY_READ, MAY_WRITE } from "./namei.js";
+import { allocFd, allocFile, fput, installFd, releaseFd, inodeOf, fileOf } from "./file.js";
+import { newInode, iput } from "./inode.js";
+import { breakLease } from "./locks.js";
+import { truncateData } from "./fs.js";
+
+const UMASK = 0o022;
+
+/** do_sys_openat2: a descriptor first, then the lookup, the open and the lease break. */
+export function sysOpen(s: KState, p: Proc, path: string, flags: number, mode: number): number {
+  const fd = allocFd(p, 0);
+  if (fd < 0) return fd;
+  const r = openFile(s, p, path, flags, mode, fd);
+  if (r < 0 && r !== BLOCKED) releaseFd(p, fd);
+  return r;
+}
+
+function openFile(s: KState, p: Proc, path: string, flags: number, mode: number, fd: number): number {
+  const acc = flags & U.O_ACCMODE;
+  if (acc === 3) return -EINVAL;
+  const lk = lookup(s, path);
+  if (lk === null) return -ENOENT;
+  let created = false;
+  let ino = lk.ino;
+  if (ino < 0) {
+    if (!(flags & U.O_CREAT)) return -ENOENT;
+    // may_o_create: write and search permission on the directory.
+    if (!permission(p, inodeOf(s, lk.parent), MAY_WRITE | MAY_EXEC)) return -EACCES;
+    const inode = newInode(s, lk.mnt, U.S_IFREG | (mode & 0o7777 & ~UMASK), p.uid, p.gid, path);
+    s.dents[path] = inode.ino;
+    ino = inode.ino;
+    created = true;
+  } else if ((flags & (U.O_CREAT | U.O_EXCL)) === (U.O_CREAT | U.O_EXCL)) return -EEXIST;
+  const inode = inodeOf(s, ino);
+  const isDir = (inode.mode & U.S_IFMT) === U.S_IFDIR;
+  if (isDir && (flags & U.O_CREAT)) return -EISDIR;
+  if ((flags & U.O_DIRECTORY) && !isDir) return -ENOTDIR;
+  if (isDir && acc !== U.O_RDONLY) return -EISDIR;
+  let trunc = (flags & U.O_TRUNC) !== 0 && !created;
+  if (!created) {
+    // may_open: the access mode, and write for O_TRUNC.
+    let mask = 0;
+    if (acc !== U.O_WRONLY) mask |= MAY_READ;
+    if (acc !== U.O_RDONLY || trunc) mask |= MAY_WRITE;
+    if (!permission(p, inode, mask)) return -EACCES;
+  }
+  if (isDir) trunc = false;
+  if ((inode.mode & U.S_IFMT) !== U.S_IFREG && !isDir) return -ENXIO;
+  const fmode = acc === U.O_RDONLY ? FMODE_READ : acc === U.O_WRONLY ? FMODE_WRITE : FMODE_READ | FMODE_WRITE;
+  // f_flags keep neither the creation flags nor O_CLOEXEC; O_LARGEFILE is forced on 64-bit.
+  const fflags = (flags & ~(U.O_CREAT | U.O_EXCL | U.O_NOCTTY | U.O_TRUNC | U.O_CLOEXEC)) | U.O_LARGEFILE;
+  const f = allocFile(s, ino, fflags, fmode);
+  // do_dentry_open: break_lease(inode, f_flags) after the open counts were taken.
+  const r = breakLease(s, p, inode, fflags, { op: "open", file: f.id, fd, len: trunc ? 1 : 0 });
+  if (r === BLOCKED) return BLOCKED;
+  if (r < 0) {
+    fput(s, f.id);
+    return r;
+  }
+  return finishOpen(s, p, f.id, fd, trunc);
+}
+
+/** The rest of the open once the leases gave way: handle_truncate, then fd_install. */
+export function finishOpen(s: KState, p: Proc, file: number, fd: number, trunc: boolean): number {
+  // handle_truncate -> do_truncate: notify_change breaks delegations only, so a read
+  // lease does not stop an O_RDONLY|O_TRUNC open from truncating.
+  if (trunc) truncateData(s, inodeOf(s, fileOf(s, file).ino), 0);
+  installFd(p, fd, file);
+  return fd;
+}
+
+/** Undoes an open that slept and was interrupted. */
+export function abortOpen(s: KState, p: Proc, file: number, fd: number) {
+  fput(s, file);
+  releaseFd(p, fd);
+}
+
+/** truncate(2): do_sys_truncate -> vfs_truncate, which breaks leases and waits. */
+export function sysTruncate(s: KState, p: Proc, path: string, len: number): number {
+  if (len < 0) return -EINVAL;
+  const lk = lookup(s, path);
+  if (lk === null || lk.ino < 0) return -ENOENT;
+  const inode = inodeOf(s, lk.ino);
+  if ((inode.mode & U.S_IFMT) === U.S_IFDIR) return -EISDIR;
+  if ((inode.mode & U.S_IFMT) !== U.S_IFREG) return -EINVAL;
+  if (!permission(p, inode, MAY_WRITE)) return -EACCES;
+  // get_write_access: the truncate counts as a writer while it waits for the leases.
+  inode.writecount++;
+  inode.refs++;
+  const r = breakLease(s, p, inode, U.O_WRONLY, { op: "truncate", file: -1, fd: -1, len });
+  if (r === BLOCKED) return BLOCKED;
+  return finishTruncate(s, inode.ino, r === 0 ? len : -1, r);
+}
+
+export function finishTruncate(s: KState, ino: number, len: number, err: number): number {
+  const inode = inodeOf(s, ino);
+  if (err === 0) truncateData(s, inode, len);
+  inode.writecount--;
+  iput(s, inode);
+  return err;
+}

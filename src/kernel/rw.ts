@@ -1,0 +1,98 @@
+// read/write and friends (fs/read_write.c), ftruncate and fallocate (fs/open.c), fsync.
+import type { KState, Proc } from "./state.js";
+import { FMODE_READ, FMODE_WRITE } from "./state.js";
+import * as U from "./uapi.js";
+import { EBADF, EINVAL, EISDIR, EOPNOTSUPP, EFBIG, ENODEV } from "./errno.js";
+import { fget, inodeOf } from "./file.js";
+import { readData, writeData, truncateData, allocateRange, punchHole, collapseRange, insertRange, mountOf } from "./fs.js";
+
+/** Result of a read: the count (or -errno) and the bytes. */
+export interface ReadResult { ret: number; data: string }
+
+export function sysRead(s: KState, p: Proc, fd: number, n: number, off: number | null): ReadResult {
+  const f = fget(s, p, fd);
+  if (f === null || !(f.fmode & FMODE_READ)) return { ret: -EBADF, data: "" };
+  if (off !== null && off < 0) return { ret: -EINVAL, data: "" };
+  const inode = inodeOf(s, f.ino);
+  if ((inode.mode & U.S_IFMT) === U.S_IFDIR) return { ret: -EISDIR, data: "" };
+  if (n < 0) return { ret: -EINVAL, data: "" };
+  if ((inode.mode & U.S_IFMT) === U.S_IFCHR) return { ret: 0, data: "" }; // /dev/null: end of file
+  const pos = off ?? f.pos;
+  const data = pos >= inode.size ? "" : readData(s, inode, pos, n);
+  if (off === null) f.pos += data.length;
+  return { ret: data.length, data };
+}
+
+export function sysWrite(s: KState, p: Proc, fd: number, bytes: string, off: number | null): number {
+  const f = fget(s, p, fd);
+  if (f === null || !(f.fmode & FMODE_WRITE)) return -EBADF;
+  if (off !== null && off < 0) return -EINVAL;
+  if (bytes.length === 0) return 0;
+  const inode = inodeOf(s, f.ino);
+  if ((inode.mode & U.S_IFMT) === U.S_IFCHR) return bytes.length; // /dev/null swallows it
+  // O_APPEND writes at the end, even for pwrite (pwrite(2), BUGS).
+  const pos = f.flags & U.O_APPEND ? inode.size : off ?? f.pos;
+  const r = writeData(s, inode, pos, bytes);
+  if (r > 0 && off === null) f.pos = pos + r;
+  return r;
+}
+
+/** ftruncate(2): do_ftruncate checks the file was opened for writing; it breaks no lease. */
+export function sysFtruncate(s: KState, p: Proc, fd: number, len: number): number {
+  if (len < 0) return -EINVAL;
+  const f = fget(s, p, fd);
+  if (f === null) return -EBADF;
+  const inode = inodeOf(s, f.ino);
+  if ((inode.mode & U.S_IFMT) !== U.S_IFREG || !(f.fmode & FMODE_WRITE)) return -EINVAL;
+  truncateData(s, inode, len);
+  return 0;
+}
+
+const S_MAXBYTES = 2 ** 53;
+
+/** fallocate(2): vfs_fallocate's checks, then the filesystem's (ext4/xfs/shmem _fallocate). */
+export function sysFallocate(s: KState, p: Proc, fd: number, mode: number, off: number, len: number): number {
+  const f = fget(s, p, fd);
+  if (f === null) return -EBADF;
+  if (off < 0 || len <= 0) return -EINVAL;
+  const known = U.FALLOC_FL_KEEP_SIZE | U.FALLOC_FL_PUNCH_HOLE | U.FALLOC_FL_NO_HIDE_STALE | U.FALLOC_FL_COLLAPSE_RANGE |
+    U.FALLOC_FL_ZERO_RANGE | U.FALLOC_FL_INSERT_RANGE | U.FALLOC_FL_UNSHARE_RANGE;
+  if (mode & ~known) return -EOPNOTSUPP;
+  const punch = (mode & U.FALLOC_FL_PUNCH_HOLE) !== 0, zero = (mode & U.FALLOC_FL_ZERO_RANGE) !== 0;
+  if (punch && zero) return -EOPNOTSUPP;
+  if (punch && !(mode & U.FALLOC_FL_KEEP_SIZE)) return -EOPNOTSUPP;
+  if ((mode & U.FALLOC_FL_COLLAPSE_RANGE) && (mode & ~U.FALLOC_FL_COLLAPSE_RANGE)) return -EINVAL;
+  if ((mode & U.FALLOC_FL_INSERT_RANGE) && (mode & ~U.FALLOC_FL_INSERT_RANGE)) return -EINVAL;
+  if ((mode & U.FALLOC_FL_UNSHARE_RANGE) && (mode & ~(U.FALLOC_FL_UNSHARE_RANGE | U.FALLOC_FL_KEEP_SIZE))) return -EINVAL;
+  if (!(f.fmode & FMODE_WRITE)) return -EBADF;
+  const inode = inodeOf(s, f.ino);
+  if ((inode.mode & U.S_IFMT) === U.S_IFDIR) return -EISDIR;
+  if ((inode.mode & U.S_IFMT) !== U.S_IFREG) return -ENODEV;
+  if (off + len > S_MAXBYTES) return -EFBIG;
+  const m = mountOf(s, inode);
+  // shmem_fallocate knows only KEEP_SIZE and PUNCH_HOLE.
+  if (m.type === "tmpfs" && (mode & ~(U.FALLOC_FL_KEEP_SIZE | U.FALLOC_FL_PUNCH_HOLE))) return -EOPNOTSUPP;
+  if (mode & U.FALLOC_FL_NO_HIDE_STALE) return -EOPNOTSUPP;
+  if (punch) { punchHole(s, inode, off, len); return 0; }
+  if (mode & (U.FALLOC_FL_COLLAPSE_RANGE | U.FALLOC_FL_INSERT_RANGE)) {
+    // ext4_collapse_range / xfs_collapse_file_space: block-aligned, inside the file.
+    if (off % m.bsize !== 0 || len % m.bsize !== 0) return -EINVAL;
+    if (mode & U.FALLOC_FL_COLLAPSE_RANGE) {
+      if (off + len >= inode.size) return -EINVAL;
+      collapseRange(s, inode, off, len);
+    } else {
+      if (off >= inode.size) return -EINVAL;
+      if (inode.size + len > S_MAXBYTES) return -EFBIG;
+      insertRange(s, inode, off, len);
+    }
+    return 0;
+  }
+  return allocateRange(s, inode, off, len, zero, (mode & U.FALLOC_FL_KEEP_SIZE) !== 0);
+}
+
+export function sysFsync(s: KState, p: Proc, fd: number): number {
+  const f = fget(s, p, fd);
+  if (f === null) return -EBADF;
+  // vfs_fsync_range: /dev/null has no ->fsync.
+  return (inodeOf(s, f.ino).mode & U.S_IFMT) === U.S_IFCHR ? -EINVAL : 0;
+}

@@ -1,0 +1,55 @@
+// User-space ABI constants of x86-64 Linux (include/uapi/asm-generic/fcntl.h,
+// include/uapi/linux/falloc.h, include/uapi/asm-generic/mman-common.h).
+
+export const O_ACCMODE = 0o3, O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2;
+export const O_CREAT = 0o100, O_EXCL = 0o200, O_NOCTTY = 0o400, O_TRUNC = 0o1000,
+  O_APPEND = 0o2000, O_NONBLOCK = 0o4000, O_DSYNC = 0o10000, FASYNC = 0o20000,
+  O_DIRECT = 0o40000, O_LARGEFILE = 0o100000, O_DIRECTORY = 0o200000, O_NOFOLLOW = 0o400000,
+  O_NOATIME = 0o1000000, O_CLOEXEC = 0o2000000, O_SYNC = 0o4010000;
+
+/** Open flags in the order strace prints them (xlat/open_mode_flags.in). */
+export const OPEN_FLAGS: ReadonlyArray<readonly [string, number]> = [
+  ["O_CREAT", O_CREAT], ["O_EXCL", O_EXCL], ["O_NOCTTY", O_NOCTTY], ["O_TRUNC", O_TRUNC],
+  ["O_APPEND", O_APPEND], ["O_NONBLOCK", O_NONBLOCK], ["O_SYNC", O_SYNC], ["O_DSYNC", O_DSYNC],
+  ["O_ASYNC", FASYNC], ["O_DIRECT", O_DIRECT], ["O_LARGEFILE", O_LARGEFILE],
+  ["O_DIRECTORY", O_DIRECTORY], ["O_NOFOLLOW", O_NOFOLLOW], ["O_NOATIME", O_NOATIME],
+  ["O_CLOEXEC", O_CLOEXEC],
+];
+export const OPEN_FLAG_ALIASES: Record<string, number> = { O_NDELAY: O_NONBLOCK, FASYNC };
+
+/** F_SETFL may change only these (fs/fcntl.c SETFL_MASK). */
+export const SETFL_MASK = O_APPEND | O_NONBLOCK | FASYNC | O_DIRECT | O_NOATIME;
+
+export const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4,
+  F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11,
+  F_SETLEASE = 1024, F_GETLEASE = 1025, F_DUPFD_CLOEXEC = 1030;
+export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+export const LEASE_TYPES: Record<string, number> = { F_RDLCK, F_WRLCK, F_UNLCK };
+export const FCNTL_CMDS: Record<string, number> = {
+  F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_SETOWN, F_GETOWN, F_SETSIG, F_GETSIG,
+  F_SETLEASE, F_GETLEASE, F_DUPFD_CLOEXEC,
+};
+
+export const FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_NO_HIDE_STALE = 0x04,
+  FALLOC_FL_COLLAPSE_RANGE = 0x08, FALLOC_FL_ZERO_RANGE = 0x10, FALLOC_FL_INSERT_RANGE = 0x20,
+  FALLOC_FL_UNSHARE_RANGE = 0x40;
+export const FALLOC_FLAGS: Record<string, number> = {
+  FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_NO_HIDE_STALE, FALLOC_FL_COLLAPSE_RANGE,
+  FALLOC_FL_ZERO_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_UNSHARE_RANGE,
+};
+
+export const PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+export const PROT_FLAGS: Record<string, number> = { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC };
+export const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_FIXED = 0x10,
+  MAP_ANONYMOUS = 0x20, MAP_POPULATE = 0x8000;
+export const MAP_FLAGS: Record<string, number> = {
+  MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_FIXED, MAP_ANONYMOUS, MAP_ANON: MAP_ANONYMOUS,
+  MAP_POPULATE,
+};
+
+export const AT_FDCWD = -100;
+export const PAGE_SIZE = 4096;
+/** RLIMIT_NOFILE soft limit of a fresh login. */
+export const NR_OPEN = 1024;
+
+export const S_IFMT = 0o170000, S_IFREG = 0o100000, S_IFDIR = 0o040000, S_IFCHR = 0o020000;

@@ -1,0 +1,106 @@
+// Runs a scenario on the model, step by step, in written order.
+import type { Scenario, Step } from "../scenario/ast.js";
+import { Judge, type RunReport } from "../scenario/report.js";
+import { fmtResult } from "../scenario/notation.js";
+import { boot } from "../kernel/boot.js";
+import type { KState, Proc } from "../kernel/state.js";
+import { PState, BLOCKED } from "../kernel/state.js";
+import { syscall, nextPid } from "../kernel/syscalls.js";
+import { advance, waitFor } from "../kernel/sched.js";
+import { signalName } from "../kernel/signal_names.js";
+import { resolveArgs } from "./resolve.js";
+import { assert } from "../kernel/assert.js";
+import { checkInvariants } from "../kernel/check.js";
+
+type CallStep = Extract<Step, { k: "call" }>;
+
+export interface ModelRun { report: RunReport; state: KState }
+
+export function procStatus(p: Proc): string {
+  if (p.state === PState.Exited) return `exited with ${p.code}`;
+  if (p.state === PState.Killed) return `killed by ${signalName(p.code)}`;
+  return "running";
+}
+
+function isDead(p: Proc): boolean {
+  return p.state === PState.Exited || p.state === PState.Killed;
+}
+
+export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boolean } = {}): ModelRun {
+  const s = boot(sc);
+  const judge = new Judge();
+  const byName = (name: string): Proc => {
+    const p = s.procs.find((x) => x.name === name);
+    assert(p, `process ${name} exists`);
+    return p;
+  };
+  const pidOf = (name: string) => s.procs.find((x) => x.name === name)?.pid ?? 0;
+  const nameOf = (pid: number) => s.procs.find((x) => x.pid === pid)?.name ?? String(pid);
+  /** The call each process is in or last made, for formatting a resumed result. */
+  const lastCall = new Map<string, CallStep>();
+  const actualOf = (p: Proc, step: CallStep): string => {
+    if (isDead(p) && (p.ret === BLOCKED || step.name === "exit" || !p.done)) return "?";
+    if (p.state === PState.Blocked || !p.done) return "...";
+    return fmtResult(step.name, step.args, p.ret, nameOf);
+  };
+  const ctx = { file: sc.file, vars: judge.vars, pidOf };
+
+  for (const step of sc.steps) {
+    switch (step.k) {
+      case "sleep":
+        advance(s, s.now + step.ms);
+        judge.sleep(step);
+        break;
+      case "signals": {
+        const p = byName(step.proc);
+        judge.signals(step, p.sigs);
+        p.sigs = [];
+        break;
+      }
+      case "status":
+        judge.status(step, procStatus(byName(step.proc)));
+        break;
+      case "resumed": {
+        const p = byName(step.proc);
+        waitFor(s, p, Number.POSITIVE_INFINITY);
+        const call = lastCall.get(step.proc)!;
+        judge.call(step, actualOf(p, call));
+        break;
+      }
+      case "call":
+        runCall(step);
+        break;
+    }
+    if (opts.check !== false) checkInvariants(s);
+  }
+  return { report: judge.report(sc.name, policy), state: s };
+
+  function runCall(step: CallStep) {
+    const p = byName(step.proc);
+    // A call that blocked without `...` in the script: this step first waits for it.
+    if (p.state === PState.Blocked) waitFor(s, p, Number.POSITIVE_INFINITY);
+    if (isDead(p)) {
+      if (step.name === "cat") judge.cat(step, null, "?");
+      else judge.call(step, "?");
+      return;
+    }
+    if (p.state === PState.Blocked) {
+      if (step.name === "cat") judge.cat(step, null, "...");
+      else judge.call(step, "...");
+      return;
+    }
+    const args = resolveArgs(ctx, step);
+    const child = step.name === "fork" && step.expect?.k === "value" ? step.expect.text : "";
+    lastCall.set(step.proc, step);
+    const r = syscall(s, p, step.name, args, child);
+    if (step.name === "fork" && r.ret >= 0) void nextPid;
+    if (step.name === "cat") {
+      judge.cat(step, r.lines ?? null, r.lines === undefined ? fmtResult("cat", step.args, r.ret, nameOf) : undefined);
+      return;
+    }
+    const actual = actualOf(p, step);
+    const readBack = (step.name === "read" || step.name === "pread" || step.name === "pread64") && r.ret >= 0 && step.args[1]?.k === "str"
+      ? { want: step.args[1].v, got: r.data ?? "" } : undefined;
+    judge.call(step, actual, readBack);
+  }
+}

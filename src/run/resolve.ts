@@ -1,0 +1,77 @@
+// Turns a call's written arguments into the raw values a syscall takes.
+import type { Arg, Step } from "../scenario/ast.js";
+import { CALLS, openFlagValue, symValue } from "../scenario/calls.js";
+import { ScriptError } from "../scenario/error.js";
+import * as U from "../kernel/uapi.js";
+import { signalByName } from "../kernel/signal_names.js";
+import type { SysArg } from "../kernel/syscalls.js";
+
+export interface ResolveCtx {
+  file: string;
+  vars: Map<string, string>;
+  pidOf(name: string): number;
+}
+
+function fail(ctx: ResolveCtx, step: Step, a: Arg, msg: string): never {
+  throw new ScriptError(ctx.file, step.line, a.col, msg);
+}
+
+function varValue(ctx: ResolveCtx, step: Step, a: Arg & { k: "var" }): string {
+  const v = ctx.vars.get(a.v);
+  if (v === undefined) fail(ctx, step, a, `$${a.v} is used before it is bound`);
+  return v;
+}
+
+function num(ctx: ResolveCtx, step: Step, a: Arg): number {
+  if (a.k === "num") return a.v;
+  if (a.k === "var") {
+    const v = varValue(ctx, step, a);
+    const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^-?\d+$/.test(v) ? Number(v) : NaN;
+    if (Number.isNaN(n)) fail(ctx, step, a, `$${a.v} (${v}) is not a number`);
+    return n;
+  }
+  if (a.k === "sym" && a.v.length === 1 && a.v[0] === "NULL") return 0;
+  fail(ctx, step, a, "expected a number");
+}
+
+export function resolveArgs(ctx: ResolveCtx, step: Extract<Step, { k: "call" }>): SysArg[] {
+  const sig = CALLS[step.name]!;
+  let cmd = "";
+  return step.args.map((a, i): SysArg => {
+    switch (sig.args[i]!) {
+      case "fd": case "int": case "mode": case "addr":
+        return num(ctx, step, a);
+      case "dirfd":
+        return a.k === "sym" ? U.AT_FDCWD : num(ctx, step, a);
+      case "path":
+        return a.k === "str" ? a.v : "";
+      case "buf":
+        if (a.k === "var") fail(ctx, step, a, "a buffer from memory is not modelled yet; write the bytes as a string");
+        return a.k === "str" ? a.v : "";
+      case "rbuf":
+        return a.k === "str" ? a.v : "";
+      case "oflags":
+        return openFlagValue(a);
+      case "fcntlcmd":
+        cmd = a.k === "sym" ? String(a.v[0]) : "";
+        return U.FCNTL_CMDS[cmd] ?? -1;
+      case "fcntlarg":
+        if (a.k === "num") return a.v;
+        if (cmd === "F_SETLEASE") return symValue(a, U.LEASE_TYPES);
+        if (cmd === "F_SETSIG") return signalByName(String((a as { v: unknown[] }).v[0])) ?? -1;
+        if (cmd === "F_SETOWN") return ctx.pidOf(String((a as { v: unknown[] }).v[0]));
+        if (cmd === "F_SETFL") return openFlagValue(a);
+        return num(ctx, step, a);
+      case "proc":
+        return ctx.pidOf(String((a as { v: unknown[] }).v[0]));
+      case "sig":
+        return a.k === "num" ? a.v : signalByName(String((a as { v: unknown[] }).v[0])) ?? -1;
+      case "prot":
+        return symValue(a, U.PROT_FLAGS);
+      case "mapflags":
+        return symValue(a, U.MAP_FLAGS);
+      case "fallocmode":
+        return symValue(a, U.FALLOC_FLAGS);
+    }
+  });
+}

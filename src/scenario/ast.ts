@@ -1,0 +1,55 @@
+// The parsed form of a `.scn` script (docs: ../shared/docs/SCENARIO_FORMAT.md).
+// Plain data only: the model, the oracle and the explorer all read it.
+
+/** One argument of a call, as written. */
+export type Arg =
+  | { k: "num"; v: number; text: string; col: number }
+  /** A string literal, decoded to bytes held as a latin1 string. */
+  | { k: "str"; v: string; text: string; col: number }
+  /** Symbols joined by `|`: `O_RDWR|O_CREAT`, `F_SETLEASE`, `NULL`, `SIGRTMIN+1`, a process name. Numbers may be mixed in. */
+  | { k: "sym"; v: (string | number)[]; text: string; col: number }
+  | { k: "var"; v: string; text: string; col: number };
+
+/** What the script expects of a call. */
+export type Expect =
+  | { k: "value"; text: string }
+  | { k: "bind"; name: string }
+  | { k: "blocks" };
+
+export interface SigExpect {
+  sig: string;
+  /** Field names the expectation checks, in written order (`si_code`, `si_fd`). */
+  fields: string[];
+  text: string;
+}
+
+interface StepBase { line: number; col: number; text: string }
+
+export type Step =
+  | (StepBase & { k: "call"; proc: string; name: string; args: Arg[]; expect: Expect | null;
+      /** `cat` only: the expected `> ` lines, [] for a lone `>`, null for none. */
+      lines: string[] | null })
+  | (StepBase & { k: "resumed"; proc: string; name: string; expect: Expect | null })
+  | (StepBase & { k: "signals"; proc: string; expect: SigExpect[] | "none" })
+  | (StepBase & { k: "status"; proc: string; expect: string })
+  | (StepBase & { k: "sleep"; ms: number });
+
+export type FsType = "ext4" | "xfs" | "tmpfs";
+export type DaxMode = "always" | "never" | "inode";
+
+export interface MountDecl { line: number; path: string; type: FsType; dax: DaxMode; size: number; blockSize: number }
+export interface FileDecl { line: number; path: string; size: number; uid: number; gid: number; mode: number }
+export interface ProcDecl { line: number; name: string; uid: number; gid: number; caps: string[]; sigDefault: boolean }
+
+export interface Scenario {
+  file: string;
+  name: string;
+  leaseBreakTime: number | null;
+  leasesEnable: number | null;
+  mounts: MountDecl[];
+  files: FileDecl[];
+  procs: ProcDecl[];
+  /** Processes created by fork: child name -> parent name. */
+  forks: Record<string, string>;
+  steps: Step[];
+}

@@ -1,0 +1,168 @@
+// The calls a script may make, and the shape of their arguments. The parser checks
+// scripts against this table so that a bad flag is an error before anything runs.
+import type { Arg } from "./ast.js";
+import * as U from "../kernel/uapi.js";
+import { signalByName, isStopSignal } from "../kernel/signal_names.js";
+
+export type ArgKind =
+  | "fd" | "dirfd" | "path" | "oflags" | "mode" | "int" | "buf" | "rbuf" | "fcntlcmd" | "fcntlarg"
+  | "proc" | "sig" | "addr" | "prot" | "mapflags" | "fallocmode";
+
+export interface CallSig {
+  args: ArgKind[];
+  /** How many trailing args may be left out. */
+  optional?: number;
+  /** No kernel has it: the oracle skips scenarios that use it. */
+  modelOnly?: boolean;
+}
+
+export const CALLS: Record<string, CallSig> = {
+  open: { args: ["path", "oflags", "mode"], optional: 1 },
+  openat: { args: ["dirfd", "path", "oflags", "mode"], optional: 1 },
+  close: { args: ["fd"] },
+  dup: { args: ["fd"] },
+  dup2: { args: ["fd", "fd"] },
+  fork: { args: [] },
+  exit: { args: ["int"] },
+  kill: { args: ["proc", "sig"] },
+  read: { args: ["fd", "rbuf", "int"] },
+  write: { args: ["fd", "buf", "int"] },
+  pread: { args: ["fd", "rbuf", "int", "int"] },
+  pwrite: { args: ["fd", "buf", "int", "int"] },
+  truncate: { args: ["path", "int"] },
+  ftruncate: { args: ["fd", "int"] },
+  fallocate: { args: ["fd", "fallocmode", "int", "int"] },
+  fsync: { args: ["fd"] },
+  unlink: { args: ["path"] },
+  rename: { args: ["path", "path"] },
+  mmap: { args: ["addr", "int", "prot", "mapflags", "fd", "int"] },
+  munmap: { args: ["addr", "int"] },
+  fcntl: { args: ["fd", "fcntlcmd", "fcntlarg"], optional: 1 },
+  cat: { args: ["path"] },
+};
+// strace spells the 64-bit variants with the suffix; they are the same calls here.
+CALLS.pread64 = CALLS.pread!;
+CALLS.pwrite64 = CALLS.pwrite!;
+
+export type Check = { arg: number; msg: string } | null;
+
+function flagsOf(a: Arg, table: Record<string, number>, what: string, extra?: Record<string, number>): string | null {
+  if (a.k === "num") return null;
+  if (a.k !== "sym") return `${what} must be flag names or a number`;
+  for (const p of a.v) {
+    if (typeof p === "number") continue;
+    if (table[p] === undefined && (extra === undefined || extra[p] === undefined)) return `unknown ${what} ${p}`;
+  }
+  return null;
+}
+
+const OPEN_TABLE: Record<string, number> = Object.fromEntries([
+  ["O_RDONLY", U.O_RDONLY], ["O_WRONLY", U.O_WRONLY], ["O_RDWR", U.O_RDWR], ...U.OPEN_FLAGS,
+]);
+
+export function openFlagValue(a: Arg): number {
+  return symValue(a, OPEN_TABLE, U.OPEN_FLAG_ALIASES);
+}
+
+/** The numeric value of flags already checked by the parser. */
+export function symValue(a: Arg, table: Record<string, number>, extra?: Record<string, number>): number {
+  if (a.k === "num") return a.v;
+  if (a.k !== "sym") throw new Error("symValue of " + a.k);
+  let v = 0;
+  for (const p of a.v) v |= typeof p === "number" ? p : (table[p] ?? extra?.[p] ?? 0);
+  return v;
+}
+
+function checkArg(kind: ArgKind, a: Arg, procs: Set<string>, cmd: string | null): string | null {
+  switch (kind) {
+    case "fd":
+      if (a.k !== "num") return "a descriptor is a number";
+      if (a.v >= 1000) return "descriptors 1000 and up are reserved";
+      return null;
+    case "dirfd":
+      if (a.k === "sym" && a.v.length === 1 && a.v[0] === "AT_FDCWD") return null;
+      return checkArg("fd", a, procs, cmd);
+    case "path":
+      return a.k === "str" ? null : "a path is a string";
+    case "oflags":
+      return flagsOf(a, OPEN_TABLE, "open flag", U.OPEN_FLAG_ALIASES);
+    case "mode":
+    case "int":
+      return a.k === "num" ? null : "expected a number";
+    case "buf":
+      return a.k === "str" || a.k === "var" ? null : "a buffer is a string";
+    case "rbuf":
+      return a.k === "str" || a.k === "var" ? null : 'a read buffer is a string ("" for unchecked)';
+    case "fcntlcmd":
+      if (a.k !== "sym" || a.v.length !== 1 || typeof a.v[0] !== "string") return "expected an F_ command";
+      return U.FCNTL_CMDS[a.v[0]] === undefined ? `unknown fcntl command ${a.v[0]}` : null;
+    case "fcntlarg":
+      return checkFcntlArg(cmd, a, procs);
+    case "proc":
+      if (a.k === "sym" && a.v.length === 1 && typeof a.v[0] === "string" && procs.has(a.v[0])) return null;
+      return `unknown process ${a.text}`;
+    case "sig": {
+      if (a.k === "num") return a.v >= 0 && a.v <= 64 ? null : "no such signal";
+      if (a.k !== "sym" || a.v.length !== 1 || typeof a.v[0] !== "string") return "expected a signal";
+      const s = signalByName(a.v[0]);
+      if (s === null) return `unknown signal ${a.v[0]}`;
+      if (isStopSignal(s)) return `${a.v[0]}: stopped processes are not modelled`;
+      return null;
+    }
+    case "addr":
+      if (a.k === "var" || a.k === "num") return null;
+      if (a.k === "sym" && a.v.length === 1 && a.v[0] === "NULL") return null;
+      return "an address is NULL, a number or a $variable";
+    case "prot":
+      return flagsOf(a, U.PROT_FLAGS, "PROT_ flag");
+    case "mapflags":
+      return flagsOf(a, U.MAP_FLAGS, "MAP_ flag");
+    case "fallocmode":
+      if (a.k === "num") return null;
+      return flagsOf(a, U.FALLOC_FLAGS, "FALLOC_FL_ flag");
+  }
+}
+
+function checkFcntlArg(cmd: string | null, a: Arg, procs: Set<string>): string | null {
+  switch (cmd) {
+    case "F_SETLEASE":
+      if (a.k === "num") return null;
+      return flagsOf(a, U.LEASE_TYPES, "lease type");
+    case "F_SETSIG":
+      return a.k === "num" ? null : checkArg("sig", a, procs, null);
+    case "F_SETOWN":
+      if (a.k === "num") return a.v === 0 ? null : "F_SETOWN takes a process name or 0";
+      return checkArg("proc", a, procs, null);
+    case "F_SETFL":
+      return flagsOf(a, OPEN_TABLE, "open flag", U.OPEN_FLAG_ALIASES);
+    default:
+      return a.k === "num" ? null : "expected a number";
+  }
+}
+
+/** Checks a call's arguments; `procs` are the process names known at this step. */
+export function checkCall(name: string, args: Arg[], procs: Set<string>): Check {
+  const sig = CALLS[name];
+  if (sig === undefined) return { arg: -1, msg: `unknown call ${name}` };
+  const min = sig.args.length - (sig.optional ?? 0);
+  if (args.length < min || args.length > sig.args.length)
+    return { arg: -1, msg: `${name} takes ${min === sig.args.length ? min : `${min} to ${sig.args.length}`} arguments, not ${args.length}` };
+  let cmd: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const kind = sig.args[i]!;
+    if (kind === "fcntlcmd" && a.k === "sym") cmd = String(a.v[0]);
+    const msg = checkArg(kind, a, procs, cmd);
+    if (msg !== null) return { arg: i, msg };
+  }
+  if (name === "fcntl" && args.length === 2 && cmd !== null && needsArg(cmd))
+    return { arg: -1, msg: `${cmd} needs an argument` };
+  if (name === "cat" && args[0]!.k === "str" && !args[0]!.v.startsWith("/proc/"))
+    return { arg: 0, msg: "cat reads /proc files only" };
+  return null;
+}
+
+function needsArg(cmd: string): boolean {
+  return cmd === "F_SETLEASE" || cmd === "F_SETSIG" || cmd === "F_SETOWN" || cmd === "F_SETFL" ||
+    cmd === "F_DUPFD" || cmd === "F_DUPFD_CLOEXEC" || cmd === "F_SETFD";
+}
