@@ -67,10 +67,10 @@ export function syscall(s: KState, p: Proc, name: string, a: SysArg[], forkName 
     case "fork": r = { ret: sysFork(s, p, forkName, nextPid(s)) }; break;
     case "exit": doExit(s, p, PState.Exited, n(a[0]) & 0xff); r = { ret: BLOCKED }; break;
     case "kill": r = { ret: sysKill(s, p, n(a[0]), n(a[1])) }; break;
-    case "read": { const x = sysRead(s, p, n(a[0]), n(a[1]), null); r = { ret: x.ret, data: x.data }; break; }
-    case "pread": case "pread64": { const x = sysRead(s, p, n(a[0]), n(a[1]), n(a[2])); r = { ret: x.ret, data: x.data }; break; }
-    case "write": r = { ret: sysWrite(s, p, n(a[0]), str(a[1]), null) }; break;
-    case "pwrite": case "pwrite64": r = { ret: sysWrite(s, p, n(a[0]), str(a[1]), n(a[2])) }; break;
+    case "read": { const x = sysRead(s, p, n(a[0]), n(a[2]), null); r = { ret: x.ret, data: x.data }; break; }
+    case "pread": case "pread64": { const x = sysRead(s, p, n(a[0]), n(a[2]), n(a[3])); r = { ret: x.ret, data: x.data }; break; }
+    case "write": r = { ret: sysWrite(s, p, n(a[0]), str(a[1]).slice(0, n(a[2])), null) }; break;
+    case "pwrite": case "pwrite64": r = { ret: sysWrite(s, p, n(a[0]), str(a[1]).slice(0, n(a[2])), n(a[3])) }; break;
     case "truncate": r = { ret: sysTruncate(s, p, str(a[0]), n(a[1])) }; break;
     case "ftruncate": r = { ret: sysFtruncate(s, p, n(a[0]), n(a[1])) }; break;
     case "fallocate": r = { ret: sysFallocate(s, p, n(a[0]), n(a[1]), n(a[2]), n(a[3])) }; break;

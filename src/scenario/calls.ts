@@ -157,6 +157,8 @@ export function checkCall(name: string, args: Arg[], procs: Set<string>): Check 
   }
   if (name === "fcntl" && args.length === 2 && cmd !== null && needsArg(cmd))
     return { arg: -1, msg: `${cmd} needs an argument` };
+  if ((name === "write" || name.startsWith("pwrite")) && args[1]!.k === "str" && args[2]!.k === "num" && args[2]!.v > args[1]!.v.length)
+    return { arg: 2, msg: `the buffer holds ${args[1]!.v.length} bytes, fewer than the count` };
   if (name === "cat" && args[0]!.k === "str" && !args[0]!.v.startsWith("/proc/"))
     return { arg: 0, msg: "cat reads /proc files only" };
   return null;

@@ -179,7 +179,7 @@ class Parser {
 
   /** The mount that holds `path`, or an error. */
   private mountOf(path: string, col: number): MountDecl {
-    for (const mt of this.sc.mounts) if (path.startsWith(mt.path + "/")) return mt;
+    for (const mt of this.sc.mounts) if (path === mt.path || path.startsWith(mt.path + "/")) return mt;
     this.err(col, `${path} is outside every @fs`);
   }
 

@@ -1,0 +1,167 @@
+// Turns a parsed call into the agent's command line, and says which scenarios the
+// kernel cannot run (model-only calls, admin views, files outside every @fs).
+import type { Arg, Scenario, Step } from "../scenario/ast.js";
+import { CALLS, openFlagValue, symValue } from "../scenario/calls.js";
+import { signalByName } from "../kernel/signal_names.js";
+import * as U from "../kernel/uapi.js";
+
+type CallStep = Extract<Step, { k: "call" }>;
+
+/** Calls the agent performs (cat is done by the driver). */
+const SUPPORTED = new Set([
+  "open", "openat", "close", "dup", "dup2", "fork", "exit", "kill", "read", "write", "pread", "pread64",
+  "pwrite", "pwrite64", "truncate", "ftruncate", "fallocate", "fsync", "unlink", "rename", "mmap", "munmap",
+  "fcntl", "cat",
+]);
+const FCNTL_OK = new Set([
+  "F_DUPFD", "F_DUPFD_CLOEXEC", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL", "F_SETOWN", "F_GETOWN",
+  "F_SETSIG", "F_GETSIG", "F_SETLEASE", "F_GETLEASE",
+]);
+
+/** Capability numbers (include/uapi/linux/capability.h). */
+const CAP_NUMBERS: Record<string, number> = Object.fromEntries([
+  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+  "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+  "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
+  "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
+  "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+  "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+  "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+].map((n, i) => [n, i]));
+
+export function capMask(caps: string[]): bigint {
+  let m = 0n;
+  for (const c of caps) {
+    const n = CAP_NUMBERS[c];
+    if (n === undefined) throw new Error(`unknown capability ${c}`);
+    m |= 1n << BigInt(n);
+  }
+  return m;
+}
+
+function fcntlCmd(s: CallStep): string | null {
+  const a = s.args[1];
+  return a !== undefined && a.k === "sym" && typeof a.v[0] === "string" ? a.v[0] : null;
+}
+
+const PATH_ARGS: Record<string, number[]> = { open: [0], openat: [1], truncate: [0], unlink: [0], rename: [0, 1] };
+
+function isUnder(path: string, sc: Scenario): boolean {
+  return sc.mounts.some((m) => path === m.path || path.startsWith(m.path + "/"));
+}
+
+/** Why the kernel cannot run this scenario, or null. */
+export function kernelSkipReason(sc: Scenario): string | null {
+  for (const s of sc.steps) {
+    if (s.k !== "call") continue;
+    const sig = CALLS[s.name];
+    if (sig?.modelOnly) return `line ${s.line}: ${s.name} is model-only (no kernel has it)`;
+    if (!SUPPORTED.has(s.name)) return `line ${s.line}: the oracle does not run ${s.name}`;
+    if (s.name === "cat") {
+      const p = s.args[0];
+      if (p?.k !== "str" || p.v !== "/proc/locks") return `line ${s.line}: cat(${p?.text}) has no kernel counterpart the oracle compares (only /proc/locks)`;
+    }
+    if (s.name === "fcntl") {
+      const cmd = fcntlCmd(s);
+      if (cmd === null || !FCNTL_OK.has(cmd)) return `line ${s.line}: fcntl ${cmd} is model-only (no kernel has it)`;
+      const a = s.args[2];
+      if (cmd === "F_SETLEASE" && a?.k === "sym" && a.v.some((p) => typeof p === "string" && U.LEASE_TYPES[p] === undefined))
+        return `line ${s.line}: F_SETLEASE ${a.text} is model-only (no kernel has it)`;
+    }
+    for (const i of PATH_ARGS[s.name] ?? []) {
+      const a = s.args[i];
+      if (a?.k === "str" && !isUnder(a.v, sc)) return `line ${s.line}: ${a.v} is a device or file only the model has`;
+    }
+  }
+  return null;
+}
+
+/** What the driver needs from the scenario's state to write a command. */
+export interface Ctx {
+  real(path: string): string;
+  pid(proc: string): number;
+  /** The address bound to `$name`, or 0. */
+  addr(name: string): number;
+}
+
+function hex(s: string): string {
+  return s.length === 0 ? "-" : Buffer.from(s, "latin1").toString("hex");
+}
+
+function num(a: Arg | undefined): number {
+  if (a === undefined) return 0;
+  if (a.k === "num") return a.v;
+  if (a.k === "sym") return symValue(a, {});
+  return 0;
+}
+
+function addrOf(a: Arg | undefined, ctx: Ctx): number {
+  if (a === undefined) return 0;
+  if (a.k === "var") return ctx.addr(a.v);
+  return a.k === "num" ? a.v : 0;
+}
+
+function sig(a: Arg | undefined): number {
+  if (a === undefined) return 0;
+  if (a.k === "num") return a.v;
+  if (a.k === "sym" && typeof a.v[0] === "string") return signalByName(a.v[0]) ?? 0;
+  return 0;
+}
+
+function path(a: Arg | undefined, ctx: Ctx): string {
+  return a?.k === "str" ? hex(ctx.real(a.v)) : "-";
+}
+
+function fcntlArg(cmd: string, a: Arg | undefined, ctx: Ctx): number {
+  if (a === undefined) return 0;
+  switch (cmd) {
+    case "F_SETLEASE": return symValue(a, U.LEASE_TYPES);
+    case "F_SETSIG": return sig(a);
+    case "F_SETOWN": return a.k === "sym" && typeof a.v[0] === "string" ? ctx.pid(a.v[0]) : num(a);
+    case "F_SETFL": return openFlagValue(a);
+    default: return num(a);
+  }
+}
+
+/** The agent command for a call step (not cat). */
+export function command(s: CallStep, ctx: Ctx): string {
+  const a = s.args;
+  switch (s.name) {
+    case "open": return `open ${path(a[0], ctx)} ${openFlagValue(a[1]!)} ${num(a[2])}`;
+    case "openat": {
+      const d = a[0]!;
+      const dirfd = d.k === "sym" ? U.AT_FDCWD : num(d);
+      return `openat ${dirfd} ${path(a[1], ctx)} ${openFlagValue(a[2]!)} ${num(a[3])}`;
+    }
+    case "close": case "dup": case "fsync": return `${s.name} ${num(a[0])}`;
+    case "dup2": return `dup2 ${num(a[0])} ${num(a[1])}`;
+    case "fork": return `fork ${s.expect?.k === "value" ? s.expect.text : "child"}`;
+    case "exit": return `exit ${num(a[0])}`;
+    case "kill": return `kill ${ctx.pid(String((a[0] as Extract<Arg, { k: "sym" }>).v[0]))} ${sig(a[1])}`;
+    case "read": return `read ${num(a[0])} ${num(a[2])} ${addrOf(a[1], ctx)}`;
+    case "pread": case "pread64": return `pread ${num(a[0])} ${num(a[2])} ${addrOf(a[1], ctx)} ${num(a[3])}`;
+    case "write": return `write ${num(a[0])} ${num(a[2])} ${a[1]?.k === "str" ? hex(a[1].v) : "-"} ${addrOf(a[1], ctx)}`;
+    case "pwrite": case "pwrite64":
+      return `pwrite ${num(a[0])} ${num(a[2])} ${a[1]?.k === "str" ? hex(a[1].v) : "-"} ${addrOf(a[1], ctx)} ${num(a[3])}`;
+    case "truncate": return `truncate ${path(a[0], ctx)} ${num(a[1])}`;
+    case "ftruncate": return `ftruncate ${num(a[0])} ${num(a[1])}`;
+    case "fallocate": return `fallocate ${num(a[0])} ${symValue(a[1]!, U.FALLOC_FLAGS)} ${num(a[2])} ${num(a[3])}`;
+    case "unlink": return `unlink ${path(a[0], ctx)}`;
+    case "rename": return `rename ${path(a[0], ctx)} ${path(a[1], ctx)}`;
+    case "mmap":
+      return `mmap ${addrOf(a[0], ctx)} ${num(a[1])} ${symValue(a[2]!, U.PROT_FLAGS)} ${symValue(a[3]!, U.MAP_FLAGS)} ${num(a[4])} ${num(a[5])}`;
+    case "munmap": return `munmap ${addrOf(a[0], ctx)} ${num(a[1])}`;
+    case "fcntl": {
+      const cmd = fcntlCmd(s)!;
+      return `fcntl ${num(a[0])} ${U.FCNTL_CMDS[cmd]} ${fcntlArg(cmd, a[2], ctx)}`;
+    }
+  }
+  throw new Error(`the oracle does not run ${s.name}`);
+}
+
+/** The bytes a read step expects, when its buffer argument is a string. */
+export function readWant(s: CallStep): string | undefined {
+  if (s.name !== "read" && s.name !== "pread" && s.name !== "pread64") return undefined;
+  const b = s.args[1];
+  return b?.k === "str" ? b.v : undefined;
+}
