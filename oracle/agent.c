@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdint.h>
@@ -345,8 +346,24 @@ static void keeper_quit(void) {
   _exit(0);
 }
 
+/* All agents on one CPU: /proc/locks lists each CPU's locks newest first, CPU by
+ * CPU (fs/locks.c locks_insert_global_locks adds to this_cpu_ptr(&file_lock_list)),
+ * so only on one CPU is its order the order in which leases were taken. */
+static void pin_one_cpu(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) die("sched_getaffinity");
+  for (int c = 0; c < CPU_SETSIZE; c++) {
+    if (!CPU_ISSET(c, &set)) continue;
+    CPU_ZERO(&set);
+    CPU_SET(c, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) die("sched_setaffinity");
+    return;
+  }
+}
+
 static void keeper(void) {
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) die("subreaper");
+  pin_one_cpu();
   signal(SIGTERM, keeper_term);
   if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0) die("pdeathsig");
   if (getppid() == 1) _exit(1); /* the driver died before the prctl */

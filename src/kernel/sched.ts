@@ -41,6 +41,8 @@ function runWoken(s: KState, p: Proc) {
 
 /** do_exit: descriptors and mappings are released; the process stays a zombie. */
 export function doExit(s: KState, p: Proc, state: PState.Exited | PState.Killed, code: number) {
+  // A call the process dies in never returns (strace's `= ?`).
+  const inCall = p.wait !== null || !p.done;
   if (p.wait !== null) abortWait(s, p, -EINTR);
   for (let fd = 0; fd < p.fds.length; fd++) {
     const id = p.fds[fd]!;
@@ -53,7 +55,7 @@ export function doExit(s: KState, p: Proc, state: PState.Exited | PState.Killed,
   p.code = code;
   p.fatal = 0;
   p.sigpend = 0;
-  if (!p.done) { p.ret = BLOCKED; p.done = true; }
+  if (inCall) { p.ret = BLOCKED; p.done = true; }
 }
 
 /**

@@ -18,6 +18,7 @@ export const RESUME_SLACK_MS = 3000;
 /** How long an agent may take to start (fork, connect, greet). */
 const START_MS = 5000;
 const POLL_MS = 1;
+const DEBUG = process.env.DAXLEASE_ORACLE_DEBUG !== undefined;
 
 type CallStep = Extract<Step, { k: "call" }>;
 
@@ -69,9 +70,12 @@ export class Runner {
         for (const s of steps.slice(i)) this.timedOut(s);
         break;
       }
+      const t0 = Date.now();
       await this.step(steps[i]!);
+      const t1 = Date.now();
       await this.settle();
       this.refreshPaths();
+      if (DEBUG) process.stderr.write(`oracle: line ${steps[i]!.line}: step ${t1 - t0} ms, settle ${Date.now() - t1} ms\n`);
     }
     return this.judge.report(this.sc.name, "kernel");
   }
@@ -146,7 +150,7 @@ export class Runner {
       const p = ag.look();
       if (p.k === "dead") return (await withTimeout(promise, 1000)) ?? null;
       if (p.k === "asleep" && !p.inCtl && p.wchan === LEASE_WAIT) {
-        await this.settle(ag);
+        await this.settle();
         if (got !== undefined) return got;
         const q = ag.look();
         if (q.k === "asleep" && !q.inCtl && q.wchan === LEASE_WAIT) return "blocked";
@@ -208,10 +212,9 @@ export class Runner {
    * Waits until every agent is dead, idle with its answers received, or asleep inside
    * a call: what the last step set going (signals, deaths, woken breakers) has landed.
    */
-  private async settle(first?: Agent): Promise<void> {
+  private async settle(): Promise<void> {
     const until = Date.now() + Math.min(SETTLE_MS, Math.max(this.left(), 0));
     const all = [...this.fleet.agents.values()];
-    if (first !== undefined) all.sort((a) => (a === first ? -1 : 0));
     for (;;) {
       await sleep(0);
       let busy = false;

@@ -44,7 +44,8 @@ export const CALLS: Record<string, CallSig> = {
 CALLS.pread64 = CALLS.pread!;
 CALLS.pwrite64 = CALLS.pwrite!;
 
-export type Check = { arg: number; msg: string } | null;
+/** A problem with argument `arg` (-1: the call); `at` is the offending word within the argument. */
+export type Check = { arg: number; msg: string; at?: string } | null;
 
 function flagsOf(a: Arg, table: Record<string, number>, what: string, extra?: Record<string, number>): string | null {
   if (a.k === "num") return null;
@@ -153,7 +154,10 @@ export function checkCall(name: string, args: Arg[], procs: Set<string>): Check 
     const kind = sig.args[i]!;
     if (kind === "fcntlcmd" && a.k === "sym") cmd = String(a.v[0]);
     const msg = checkArg(kind, a, procs, cmd);
-    if (msg !== null) return { arg: i, msg };
+    if (msg !== null) {
+      const word = /^unknown [^ ]+(?: [^ ]+)? ([A-Za-z_0-9+]+)$/.exec(msg)?.[1];
+      return word !== undefined && a.text.includes(word) ? { arg: i, msg, at: word } : { arg: i, msg };
+    }
   }
   if (name === "fcntl" && args.length === 2 && cmd !== null && needsArg(cmd))
     return { arg: -1, msg: `${cmd} needs an argument` };

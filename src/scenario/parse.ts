@@ -261,7 +261,10 @@ class Parser {
     try { args = lexArgs(rest.slice(open + 1, close), col + open + 1); } catch (e) { this.lexFail(e, col + open + 1); }
     if (this.pending.has(proc)) this.err(col, `${proc} makes a call while blocked in ${this.pending.get(proc)} (write <... ${this.pending.get(proc)} resumed> first)`);
     const chk = checkCall(name, args, this.procs);
-    if (chk !== null) this.err(chk.arg >= 0 ? args[chk.arg]!.col : col, chk.msg);
+    if (chk !== null) {
+      const a = chk.arg >= 0 ? args[chk.arg]! : null;
+      this.err(a === null ? col : a.col + (chk.at !== undefined ? Math.max(0, a.text.indexOf(chk.at)) : 0), chk.msg);
+    }
     for (const a of args) if (a.k === "str" && (CALLS[name]!.args[args.indexOf(a)] === "path") && !a.v.startsWith("/proc/")) this.mountOf(a.v, a.col);
     if (name === "open" || name === "openat") {
       const p = args[name === "open" ? 0 : 1]!;
@@ -303,7 +306,9 @@ class Parser {
     }
     if (!t.startsWith("=")) this.err(col + tail.indexOf(t[0]!), "expected = RESULT or ...");
     const r = t.slice(1).trim();
-    const rcol = col + tail.indexOf("=") + 1;
+    const eq = tail.indexOf("=");
+    const after = tail.slice(eq + 1);
+    const rcol = col + eq + 1 + (after.length - after.trimStart().length);
     if (r === "") this.err(rcol, "missing result after =");
     if (r === "?") return { k: "value", text: "?" };
     const em = /^-1\s+([A-Z][A-Z0-9]*)(\s+\(.*\))?$/.exec(r);

@@ -1,0 +1,30 @@
+// Step-by-step comparison of a model run with a kernel run of the same scenario.
+import type { RunReport } from "../scenario/report.js";
+
+/** One line per step whose actual result differs: `LINE PROC: STEP: model X, kernel Y`. */
+export function diffReports(model: RunReport, kernel: RunReport): string[] {
+  const out: string[] = [];
+  if (model.skipped !== undefined || kernel.skipped !== undefined) return out;
+  const k = new Map(kernel.steps.map((s) => [s.line, s]));
+  const seen = new Set<number>();
+  for (const m of model.steps) {
+    seen.add(m.line);
+    const kk = k.get(m.line);
+    if (kk === undefined) {
+      out.push(`${m.line} ${who(m.proc)}${m.step}: model ${show(m.actual)}, kernel (not run)`);
+      continue;
+    }
+    if (m.actual !== kk.actual) out.push(`${m.line} ${who(m.proc)}${m.step}: model ${show(m.actual)}, kernel ${show(kk.actual)}`);
+  }
+  for (const s of kernel.steps) if (!seen.has(s.line)) out.push(`${s.line} ${who(s.proc)}${s.step}: model (not run), kernel ${show(s.actual)}`);
+  return out;
+}
+
+function who(p: string | null): string {
+  return p === null ? "" : `${p}: `;
+}
+
+function show(a: string | null): string {
+  if (a === null) return "-";
+  return a.includes("\n") ? JSON.stringify(a) : a;
+}

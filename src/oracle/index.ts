@@ -1,0 +1,85 @@
+// The oracle: runs a scenario on the real Linux kernel of this machine and reports it
+// exactly as the model's runner does (policy "kernel"). docs/oracle.md explains it.
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Scenario } from "../scenario/ast.js";
+import type { RunReport } from "../scenario/report.js";
+import { capMask, kernelSkipReason } from "./args.js";
+import { agentSource, ensureAgent, packageRoot } from "./build.js";
+import { Fleet } from "./fleet.js";
+import { FsEnv, sysctlNow, withMachineLock } from "./fsenv.js";
+import { RESUME_SLACK_MS, Runner } from "./run.js";
+
+export { kernelSkipReason } from "./args.js";
+export { diffReports } from "./diff.js";
+export { GRACE_MS, SETTLE_MS, RESUME_SLACK_MS } from "./run.js";
+
+/** A scenario's time on the kernel: this, plus its sleeps, plus one lease-break wait per resumed call; at most MAX_TIMEOUT_MS. */
+export const BASE_TIMEOUT_MS = 20_000;
+export const MAX_TIMEOUT_MS = 300_000;
+
+export interface KernelOptions {
+  /** Overall time for the scenario's steps; past it the remaining steps are reported "timeout". */
+  timeoutMs?: number;
+}
+
+function onPath(cmd: string): boolean {
+  return (process.env.PATH ?? "").split(":").some((d) => d !== "" && existsSync(join(d, cmd)));
+}
+
+export function oracleAvailable(): { ok: true } | { ok: false; why: string } {
+  if (process.platform !== "linux") return { ok: false, why: `the oracle needs Linux, this is ${process.platform}` };
+  if (process.getuid?.() !== 0) return { ok: false, why: "the oracle needs root (mounts, sysctls, other uids)" };
+  let built = false;
+  try {
+    const bin = join(packageRoot(), "oracle", "build", "agent");
+    built = existsSync(bin) && statSync(bin).mtimeMs >= statSync(agentSource()).mtimeMs;
+  } catch { /* not built */ }
+  if (!built && !onPath("cc")) return { ok: false, why: "no C compiler (cc) to build oracle/agent.c" };
+  if (!onPath("mount") && !existsSync("/usr/bin/mount") && !existsSync("/bin/mount")) return { ok: false, why: "no mount(8)" };
+  return { ok: true };
+}
+
+function skipped(sc: Scenario, why: string): RunReport {
+  return { scenario: sc.name, policy: "kernel", ok: null, steps: [], skipped: why };
+}
+
+function budget(sc: Scenario, lbtMs: number): number {
+  let t = BASE_TIMEOUT_MS;
+  for (const s of sc.steps) {
+    if (s.k === "sleep") t += s.ms;
+    if (s.k === "resumed") t += Math.max(lbtMs, 0) + RESUME_SLACK_MS;
+  }
+  return Math.min(t, MAX_TIMEOUT_MS);
+}
+
+/** Runs `sc` on this machine's kernel. Never hangs; always kills, unmounts and restores what it made. */
+export async function runOnKernel(sc: Scenario, opts: KernelOptions = {}): Promise<RunReport> {
+  const why = kernelSkipReason(sc);
+  if (why !== null) return skipped(sc, why);
+  const avail = oracleAvailable();
+  if (!avail.ok) return skipped(sc, avail.why);
+  for (const m of sc.mounts) {
+    const no = FsEnv.cannot(m);
+    if (no !== null) return skipped(sc, no);
+  }
+  const bin = ensureAgent();
+  return withMachineLock(async () => {
+    const env = FsEnv.create();
+    let fleet: Fleet | null = null;
+    try {
+      sc.mounts.forEach((m, i) => env.mount(m, i));
+      if (sc.leaseBreakTime !== null) env.sysctl("fs.lease-break-time", sc.leaseBreakTime);
+      if (sc.leasesEnable !== null) env.sysctl("fs.leases-enable", sc.leasesEnable);
+      const lbtMs = sysctlNow("fs.lease-break-time") * 1000;
+      for (const f of sc.files) env.makeFile(f.path, f.size, f.uid, f.gid, f.mode);
+      fleet = await Fleet.start(bin, env.sockPath);
+      for (const p of sc.procs) await fleet.spawnAgent(p.name, p.uid, p.gid, capMask(p.caps), p.sigDefault);
+      const timeout = opts.timeoutMs ?? budget(sc, lbtMs);
+      return await new Runner(sc, env, fleet, lbtMs, Date.now() + timeout).run();
+    } finally {
+      if (fleet !== null) await fleet.shutdown();
+      env.teardown();
+    }
+  });
+}

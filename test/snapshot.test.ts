@@ -1,0 +1,45 @@
+// State as plain data: copies are independent, encodings canonical, hashes stable.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseScenario } from "../src/scenario/parse.js";
+import { runOnModel } from "../src/run/model.js";
+import { cloneState, encodeState, hashState } from "../src/kernel/snapshot.js";
+import { syscall } from "../src/kernel/syscalls.js";
+import { O_RDONLY } from "../src/kernel/uapi.js";
+
+const sc = parseScenario(`@scenario s
+@fs /mnt/t type=ext4
+@file /mnt/t/f size=100 uid=1000
+@file /mnt/t/g size=100 uid=1000
+@proc A uid=1000
+@proc B uid=1000
+A: open("/mnt/t/f", O_RDONLY) = 3
+A: fcntl(3, F_SETLEASE, F_WRLCK) = 0
+B: open("/mnt/t/f", O_RDONLY) ...
+`, "s.scn");
+
+test("a copy is equal, and independent of the original", () => {
+  const { state } = runOnModel(sc);
+  const copy = cloneState(state);
+  assert.equal(encodeState(copy), encodeState(state));
+  assert.equal(hashState(copy), hashState(state));
+  syscall(copy, copy.procs[0]!, "open", ["/mnt/t/g", O_RDONLY, 0]);
+  assert.notEqual(hashState(copy), hashState(state));
+  assert.notEqual(encodeState(copy), encodeState(state));
+  assert.equal(state.procs[0]!.fds.length, 4);
+});
+
+test("the encoding does not depend on the order names were made", () => {
+  const a = runOnModel(parseScenario(`@scenario s\n@fs /mnt/t type=ext4\n@file /mnt/t/x\n@file /mnt/t/y\n@proc R\nR: rename("/mnt/t/x", "/mnt/t/z") = 0\nR: rename("/mnt/t/z", "/mnt/t/x") = 0\n`, "a.scn")).state;
+  const b = runOnModel(parseScenario(`@scenario s\n@fs /mnt/t type=ext4\n@file /mnt/t/x\n@file /mnt/t/y\n@proc R\nR: rename("/mnt/t/y", "/mnt/t/y") = 0\n`, "b.scn")).state;
+  assert.notDeepEqual(Object.keys(a.dents), Object.keys(b.dents));
+  assert.equal(encodeState(a), encodeState(b));
+  assert.equal(hashState(a), hashState(b));
+});
+
+test("the state survives a JSON round trip: it is plain data", () => {
+  const { state } = runOnModel(sc);
+  const back = JSON.parse(JSON.stringify(state));
+  assert.equal(encodeState(back), encodeState(state));
+  assert.equal(hashState(back), hashState(state));
+});
