@@ -40,6 +40,12 @@ export function oracleAvailable(): { ok: true } | { ok: false; why: string } {
   return { ok: true };
 }
 
+const DEBUG = process.env.DAXLEASE_ORACLE_DEBUG !== undefined;
+const t0 = Date.now();
+function trace(what: string): void {
+  if (DEBUG) process.stderr.write(`oracle: ${Date.now() - t0} ms: ${what}\n`);
+}
+
 function skipped(sc: Scenario, why: string): RunReport {
   return { scenario: sc.name, policy: "kernel", ok: null, steps: [], skipped: why };
 }
@@ -64,7 +70,9 @@ export async function runOnKernel(sc: Scenario, opts: KernelOptions = {}): Promi
     if (no !== null) return skipped(sc, no);
   }
   const bin = ensureAgent();
+  trace(`${sc.name}: built`);
   return withMachineLock(async () => {
+    trace("locked");
     const env = FsEnv.create();
     let fleet: Fleet | null = null;
     try {
@@ -73,13 +81,18 @@ export async function runOnKernel(sc: Scenario, opts: KernelOptions = {}): Promi
       if (sc.leasesEnable !== null) env.sysctl("fs.leases-enable", sc.leasesEnable);
       const lbtMs = sysctlNow("fs.lease-break-time") * 1000;
       for (const f of sc.files) env.makeFile(f.path, f.size, f.uid, f.gid, f.mode);
+      trace("files made");
       fleet = await Fleet.start(bin, env.sockPath);
+      trace("keeper up");
       for (const p of sc.procs) await fleet.spawnAgent(p.name, p.uid, p.gid, capMask(p.caps), p.sigDefault);
+      trace("agents up");
       const timeout = opts.timeoutMs ?? budget(sc, lbtMs);
       return await new Runner(sc, env, fleet, lbtMs, Date.now() + timeout).run();
     } finally {
       if (fleet !== null) await fleet.shutdown();
+      trace("agents gone");
       env.teardown();
+      trace("torn down");
     }
   });
 }
