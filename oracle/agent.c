@@ -263,6 +263,7 @@ static void run_command(char *line) {
     }
     r = p < 0 ? -errno : p;
   } else if (strcmp(op, "exit") == 0) {
+    reply(0, NULL, 0); /* hands over the signals caught so far; then no answer */
     syscall(SYS_exit_group, L(1));
     r = -ENOSYS;
   } else if (strcmp(op, "kill") == 0) {
@@ -417,7 +418,12 @@ int main(int argc, char **argv) {
   int pers = personality(0xffffffff);
   if (pers != -1 && !(pers & ADDR_NO_RANDOMIZE)) {
     personality((unsigned long)pers | ADDR_NO_RANDOMIZE);
-    execv("/proc/self/exe", argv);
+    char self[4096]; /* by its real path, so that the process is still called "agent" */
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+      self[n] = 0;
+      execv(self, argv);
+    }
   }
   sock_path = argv[2];
   keeper();

@@ -35,74 +35,136 @@ export function encodeState(s: KState): string {
   return JSON.stringify({ ...s, dents });
 }
 
-/** A 64-bit hash (two 32-bit FNV-1a lanes, hex) of the canonical encoding, computed without building it. */
+/**
+ * A 64-bit hash (two 32-bit lanes, hex) of the canonical state, computed by walking it:
+ * no encoding is built. Strings are hashed once and remembered; the namespace is folded
+ * in order-independently, so it needs no sort.
+ */
 export function hashState(s: KState): string {
-  const h = new Hasher();
-  h.num(s.now); h.num(s.leaseBreakTime); h.num(s.leasesEnable); h.num(s.nextLeaseId); h.num(s.nextSeq);
-  h.num(s.procs.length);
-  for (const p of s.procs) {
-    h.num(p.pid); h.str(p.name); h.num(p.ppid); h.num(p.uid); h.num(p.gid); h.num(p.caps); h.num(p.sigDefault ? 1 : 0);
-    h.num(p.state); h.num(p.code); h.nums(p.fds); h.num(p.mmapBase); h.num(p.sigpend); h.num(p.fatal);
-    h.str(p.call); h.num(p.ret); h.num(p.done ? 1 : 0);
-    h.num(p.vmas.length);
-    for (const v of p.vmas) { h.num(v.start); h.num(v.end); h.num(v.file); h.num(v.pgoff); h.num(v.prot); h.num(v.flags); }
-    h.num(p.sigs.length);
-    for (const x of p.sigs) { h.num(x.signo); h.num(x.code); h.num(x.fd); h.num(x.band); }
-    const w = p.wait;
-    if (w === null) h.num(-1);
-    else {
-      h.num(w.ino); h.num(w.wantWrite ? 1 : 0); h.num(w.blocker); h.num(w.seq); h.num(w.wake); h.num(w.woken ? 1 : 0);
-      h.num(w.timedOut ? 1 : 0); h.str(w.op); h.num(w.file); h.num(w.fd); h.num(w.len);
-    }
-  }
-  h.num(s.files.length);
-  for (const f of s.files) {
-    if (f === null) { h.num(-1); continue; }
-    h.num(f.id); h.num(f.ref); h.num(f.ino); h.num(f.flags); h.num(f.fmode); h.num(f.pos); h.num(f.owner); h.num(f.ownerUid); h.num(f.signum);
-  }
-  h.num(s.inodes.length);
-  for (const i of s.inodes) {
-    if (i === null) { h.num(-1); continue; }
-    h.num(i.ino); h.num(i.mnt); h.num(i.mode); h.num(i.uid); h.num(i.gid); h.num(i.size); h.num(i.nlink);
-    h.num(i.readcount); h.num(i.writecount); h.num(i.refs); h.nums(i.map); h.str(i.path);
-    h.num(i.leases.length);
-    for (const l of i.leases) {
-      h.num(l.id); h.num(l.file); h.num(l.type); h.num(l.flags); h.num(l.breakTime); h.num(l.downgradeTime); h.num(l.pid); h.num(l.faFd); h.num(l.seq);
-    }
-  }
-  for (const m of s.mounts) {
-    h.str(m.path); h.str(m.type); h.str(m.dax); h.num(m.bsize); h.num(m.nblocks); h.nums(m.owner); h.num(m.root); h.num(m.dev);
-    h.num(m.data.length);
-    for (const d of m.data) h.str(d);
-  }
-  const keys = Object.keys(s.dents).sort();
-  h.num(keys.length);
-  for (const k of keys) { h.str(k); h.num(s.dents[k]!); }
-  return h.hex();
+  LEN = 0;
+  num(s.now); num(s.leaseBreakTime); num(s.leasesEnable); num(s.nextLeaseId); num(s.nextSeq);
+  const procs = s.procs, files = s.files, inodes = s.inodes, mounts = s.mounts;
+  mix(procs.length);
+  for (let i = 0; i < procs.length; i++) hashProc(procs[i]!);
+  mix(files.length);
+  for (let i = 0; i < files.length; i++) hashFile(files[i]!);
+  mix(inodes.length);
+  for (let i = 0; i < inodes.length; i++) hashInode(inodes[i]!);
+  for (let i = 0; i < mounts.length; i++) hashMount(mounts[i]!);
+  hashDents(s.dents);
+  return digest();
 }
 
-class Hasher {
-  private a = 0x811c9dc5;
-  private b = 0x01000193 ^ 0x5bd1e995;
-  num(n: number) {
-    // Numbers in the state are integers well inside 2^53: hash the two 32-bit halves.
-    const lo = n | 0, hi = Math.floor(n / 4294967296) | 0;
-    this.mix(lo); this.mix(hi);
+function hashProc(p: Proc) {
+  num(p.pid); str(p.name); num(p.ppid); num(p.uid); num(p.gid); num(p.caps); mix(p.sigDefault ? 1 : 0);
+  mix(p.state); num(p.code); nums(p.fds); num(p.mmapBase); num(p.sigpend); num(p.fatal);
+  str(p.call); num(p.ret); mix(p.done ? 1 : 0);
+  const vmas = p.vmas;
+  mix(vmas.length);
+  for (let i = 0; i < vmas.length; i++) {
+    const v = vmas[i]!;
+    num(v.start); num(v.end); num(v.file); num(v.pgoff); num(v.prot); num(v.flags);
   }
-  nums(xs: number[]) {
-    this.mix(xs.length);
-    for (let i = 0; i < xs.length; i++) this.num(xs[i]!);
+  const sigs = p.sigs;
+  mix(sigs.length);
+  for (let i = 0; i < sigs.length; i++) {
+    const x = sigs[i]!;
+    num(x.signo); num(x.code); num(x.fd); num(x.band);
   }
-  str(x: string) {
-    this.mix(x.length);
-    for (let i = 0; i < x.length; i++) this.mix(x.charCodeAt(i));
+  const w = p.wait;
+  if (w === null) mix(-1);
+  else {
+    num(w.ino); mix(w.wantWrite ? 1 : 0); num(w.blocker); num(w.seq); num(w.wake); mix(w.woken ? 1 : 0);
+    mix(w.timedOut ? 1 : 0); str(w.op); num(w.file); num(w.fd); num(w.len);
   }
-  private mix(v: number) {
-    this.a = Math.imul(this.a ^ v, 0x01000193);
-    this.b = Math.imul(this.b ^ (v + 0x9e3779b9), 0x85ebca6b);
-    this.b ^= this.b >>> 13;
+}
+
+function hashFile(f: OpenFile | null) {
+  if (f === null) { mix(-1); return; }
+  num(f.id); num(f.ref); num(f.ino); num(f.flags); num(f.fmode); num(f.pos); num(f.owner); num(f.ownerUid); num(f.signum);
+}
+
+function hashInode(i: Inode | null) {
+  if (i === null) { mix(-1); return; }
+  num(i.ino); num(i.mnt); num(i.mode); num(i.uid); num(i.gid); num(i.size); num(i.nlink);
+  num(i.readcount); num(i.writecount); num(i.refs); nums(i.map); str(i.path);
+  const leases = i.leases;
+  mix(leases.length);
+  for (let k = 0; k < leases.length; k++) {
+    const l = leases[k]!;
+    num(l.id); num(l.file); num(l.type); num(l.flags); num(l.breakTime); num(l.downgradeTime); num(l.pid); num(l.faFd); num(l.seq);
   }
-  hex(): string {
-    return (this.a >>> 0).toString(16).padStart(8, "0") + (this.b >>> 0).toString(16).padStart(8, "0");
+}
+
+function hashMount(m: Mount) {
+  str(m.path); str(m.type); str(m.dax); num(m.bsize); num(m.nblocks); nums(m.owner); num(m.root); num(m.dev);
+  const data = m.data;
+  mix(data.length);
+  for (let i = 0; i < data.length; i++) str(data[i]!);
+}
+
+/** The namespace: a sum of per-name hashes does not depend on the order names were made. */
+function hashDents(dents: Record<string, number>) {
+  let d1 = 0, d2 = 0;
+  for (const k in dents) {
+    const e = strHash(k) ^ Math.imul(dents[k]! + 1, 0x9e3779b1);
+    d1 = (d1 + e) | 0;
+    d2 = (d2 + Math.imul(e, 0x85ebca6b)) | 0;
   }
+  mix(d1); mix(d2);
+}
+
+/**
+ * Field values are first laid out in a flat buffer, then mixed in one tight loop
+ * with the lanes in local variables: far cheaper than mixing field by field.
+ */
+let BUF = new Float64Array(1 << 12);
+let LEN = 0;
+
+function mix(v: number) {
+  if (LEN === BUF.length) {
+    const bigger = new Float64Array(BUF.length * 2);
+    bigger.set(BUF);
+    BUF = bigger;
+  }
+  BUF[LEN++] = v;
+}
+
+const num = mix;
+
+function nums(xs: number[]) {
+  mix(xs.length);
+  for (let i = 0; i < xs.length; i++) mix(xs[i]!);
+}
+
+/** Two 32-bit lanes over the buffer; integers up to 2^53 contribute both halves. */
+function digest(): string {
+  let a = 0x811c9dc5, b = 0x2545f491;
+  for (let i = 0; i < LEN; i++) {
+    const v = BUF[i]!;
+    const lo = v | 0;
+    const hi = (v - lo) / 4294967296 | 0;
+    a = Math.imul(a ^ lo, 0x01000193);
+    b = Math.imul(b ^ lo ^ Math.imul(hi, 0x27d4eb2d), 0x5bd1e995);
+    b ^= b >>> 15;
+    a ^= hi;
+  }
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
+}
+
+const STR_CACHE = new Map<string, number>();
+
+function strHash(x: string): number {
+  let v = STR_CACHE.get(x);
+  if (v === undefined) {
+    v = 0x811c9dc5 ^ x.length;
+    for (let i = 0; i < x.length; i++) v = Math.imul(v ^ x.charCodeAt(i), 0x01000193);
+    if (STR_CACHE.size > 100_000) STR_CACHE.clear();
+    STR_CACHE.set(x, v);
+  }
+  return v;
+}
+
+function str(x: string) {
+  mix(strHash(x));
 }

@@ -59,25 +59,37 @@ export function withMachineLock<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/** "PID STARTTIME": the start time tells a live holder from a new process that reused its pid. */
+function holderId(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return `${pid} ${stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]}`;
+  } catch {
+    return null;
+  }
+}
+
 async function acquire(): Promise<void> {
   const until = Date.now() + LOCK_WAIT_MS;
+  const me = holderId(process.pid) ?? String(process.pid);
   for (;;) {
     try {
       const fd = openSync(LOCK_FILE, "wx", 0o644);
-      writeSync(fd, String(process.pid));
+      writeSync(fd, me);
       closeSync(fd);
       cleanStale();
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
-    let holder = NaN;
-    try { holder = Number(readFileSync(LOCK_FILE, "utf8")); } catch { continue; }
-    if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) {
+    let holder = "";
+    try { holder = readFileSync(LOCK_FILE, "utf8").trim(); } catch { continue; }
+    const pid = Number(holder.split(" ")[0]);
+    if (holder !== "" && (!(pid > 0) || holderId(pid) !== holder)) {
       try { unlinkSync(LOCK_FILE); } catch { /* someone else took it over */ }
       continue;
     }
-    if (Date.now() > until) throw new Error(`the oracle lock ${LOCK_FILE} is held by pid ${holder}`);
+    if (Date.now() > until) throw new Error(`the oracle lock ${LOCK_FILE} is held by pid ${pid}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -205,7 +217,7 @@ export class FsEnv {
       for (const n of names) {
         try {
           const st = lstatSync(join(r, n), { bigint: true });
-          out.set(`${p}/${n}`, devIno(st.dev, st.ino));
+          if (st.isFile()) out.set(`${p}/${n}`, devIno(st.dev, st.ino)); // only regular files take leases
         } catch { /* raced with an unlink */ }
       }
     }

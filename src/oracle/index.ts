@@ -8,7 +8,7 @@ import { capMask, kernelSkipReason } from "./args.js";
 import { agentSource, ensureAgent, packageRoot } from "./build.js";
 import { Fleet } from "./fleet.js";
 import { FsEnv, sysctlNow, withMachineLock } from "./fsenv.js";
-import { RESUME_SLACK_MS, Runner } from "./run.js";
+import { RESUME_SLACK_MS, Runner, trace } from "./run.js";
 
 export { kernelSkipReason } from "./args.js";
 export { diffReports } from "./diff.js";
@@ -38,12 +38,6 @@ export function oracleAvailable(): { ok: true } | { ok: false; why: string } {
   if (!built && !onPath("cc")) return { ok: false, why: "no C compiler (cc) to build oracle/agent.c" };
   if (!onPath("mount") && !existsSync("/usr/bin/mount") && !existsSync("/bin/mount")) return { ok: false, why: "no mount(8)" };
   return { ok: true };
-}
-
-const DEBUG = process.env.DAXLEASE_ORACLE_DEBUG !== undefined;
-const t0 = Date.now();
-function trace(what: string): void {
-  if (DEBUG) process.stderr.write(`oracle: ${Date.now() - t0} ms: ${what}\n`);
 }
 
 function skipped(sc: Scenario, why: string): RunReport {

@@ -13,6 +13,8 @@ export type Probe =
   | { k: "dead"; status: string }
   /** Asleep, nothing pending. `inCtl`: waiting for a command; else asleep inside a call (`wchan`: where). */
   | { k: "asleep"; inCtl: boolean; wchan: string }
+  /** Stopped (SIGSTOP, sent by number): settled, it will do nothing until SIGCONT. */
+  | { k: "stopped" }
   /** Running, in uninterruptible sleep, exiting, or with a signal pending: look again soon. */
   | { k: "busy" };
 
@@ -38,6 +40,7 @@ export function probe(pid: number): Probe {
   const f = stat.slice(stat.lastIndexOf(")") + 2).trim().split(" ");
   const state = f[0]!;
   if (state === "Z" || state === "X") return { k: "dead", status: statusText(Number(f[49] ?? 0)) };
+  if (state === "T" || state === "t") return { k: "stopped" };
   if (state !== "S") return { k: "busy" };
   if (Number(f[6]) & PF_EXITING) return { k: "busy" };
   const status = read(`/proc/${pid}/status`) ?? "";

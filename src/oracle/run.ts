@@ -19,6 +19,12 @@ export const RESUME_SLACK_MS = 3000;
 const START_MS = 5000;
 const POLL_MS = 1;
 const DEBUG = process.env.DAXLEASE_ORACLE_DEBUG !== undefined;
+const T0 = Date.now();
+
+/** Timings on stderr when DAXLEASE_ORACLE_DEBUG is set. */
+export function trace(what: string): void {
+  if (DEBUG) process.stderr.write(`oracle: ${Date.now() - T0} ms: ${what}\n`);
+}
 
 type CallStep = Extract<Step, { k: "call" }>;
 
@@ -75,7 +81,7 @@ export class Runner {
       const t1 = Date.now();
       await this.settle();
       this.refreshPaths();
-      if (DEBUG) process.stderr.write(`oracle: line ${steps[i]!.line}: step ${t1 - t0} ms, settle ${Date.now() - t1} ms\n`);
+      trace(`line ${steps[i]!.line}: step ${t1 - t0} ms, settle ${Date.now() - t1} ms`);
     }
     return this.judge.report(this.sc.name, "kernel");
   }
@@ -117,6 +123,11 @@ export class Runner {
       await this.waitDead(ag);
       this.judge.call(s, "?");
       return;
+    }
+    if (s.name === "kill") {
+      // Signals caught before a kill are collected while the target can still answer.
+      const target = this.fleet.agents.get(String((s.args[0] as { v: unknown[] }).v[0]));
+      if (target !== undefined && !target.dead && target.inFlight === 0) await withTimeout(target.call("sigs"), SETTLE_MS);
     }
     const promise = ag.call(command(s, this.ctx));
     const done = await this.await(ag, promise);
