@@ -89,9 +89,22 @@ static void reset_signals(void) {
 
 /* ---- I/O on the control socket ---- */
 
+/* Where start-up errors go: the driver's stderr pipe, kept on a reserved fd until
+ * the agent greets (fds 0, 1 and 2 are then /dev/null). */
+static int diag = 2;
+
 static void die(const char *what) {
-  dprintf(2, "agent %d: %s: %s\n", getpid(), what, strerror(errno));
+  dprintf(diag, "agent %d: %s: %s\n", getpid(), what, strerror(errno));
   _exit(120);
+}
+
+/* fds 0, 1 and 2 as a terminal would be: open read-write (F_GETFL 0x8002). */
+static void null_stdio(void) {
+  diag = dup2(2, CTL + 1);
+  int n = open("/dev/null", O_RDWR);
+  if (n < 0) die("/dev/null");
+  for (int fd = 0; fd < 3; fd++) if (n != fd && dup2(n, fd) < 0) die("dup2");
+  if (n > 2) close(n);
 }
 
 static int put_all(int fd, const char *p, size_t n) {
@@ -390,11 +403,14 @@ static void keeper(void) {
       /* Exactly fds 0, 1, 2 and the control socket. */
       syscall(SYS_close_range, 3, CTL - 1, 0);
       syscall(SYS_close_range, CTL + 1, ~0U, 0);
+      null_stdio();
       umask((mode_t)strtoul(tok[6], NULL, 8));
       if (chdir("/") != 0) die("chdir");
       drop_to((unsigned)strtoul(tok[2], NULL, 10), (unsigned)strtoul(tok[3], NULL, 10), strtoull(tok[4], NULL, 16));
       if (strcmp(tok[5], "1") != 0 && install_handlers() != 0) die("sigaction");
       in_len = 0;
+      close(diag);
+      diag = 2;
       hello(tok[1]);
       agent_loop();
       _exit(0);

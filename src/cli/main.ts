@@ -2,7 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import pc from "picocolors";
-import { parseScenario } from "../scenario/parse.js";
+import { loadScenario } from "./load.js";
 import { ScriptError } from "../scenario/error.js";
 import { formatReport, type RunReport } from "../scenario/report.js";
 import { runOnModel } from "../run/model.js";
@@ -13,11 +13,6 @@ import { registerOracleCommands } from "./oracle_cmd.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version as string;
 
-export function loadScenario(file: string) {
-  let text: string;
-  try { text = readFileSync(file, "utf8"); } catch { throw new UsageError(`${file}: cannot read`); }
-  return parseScenario(text, file);
-}
 
 function policyArg(name: string): string {
   const base = name.split(",")[0]!;
@@ -83,7 +78,7 @@ function cmdMatrix(dirs: string[]): number {
   return 0;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   let code = 0;
   program.name("daxlease").description("An executable model of Linux file leases and long-term page pins").version(VERSION)
@@ -96,7 +91,7 @@ export function main(argv: string[]): number {
     .action((dirs: string[]) => { code = cmdMatrix(dirs); });
   registerOracleCommands(program, (c) => { code = c; });
   try {
-    program.parse(argv, { from: "user" });
+    await program.parseAsync(argv, { from: "user" });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     return reportError(e);

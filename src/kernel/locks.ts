@@ -1,7 +1,7 @@
 // File leases, as fs/locks.c has them (FL_LEASE from fcntl F_SETLEASE).
 import type { KState, Inode, Lease, OpenFile, Proc, Wait } from "./state.js";
 import { FL_DOWNGRADE_PENDING, FL_UNLOCK_PENDING, FMODE_READ, FMODE_WRITE, CAP, BLOCKED } from "./state.js";
-import { F_RDLCK, F_WRLCK, F_UNLCK, O_ACCMODE, O_RDONLY, O_NONBLOCK, FASYNC, S_IFMT, S_IFREG, S_IFDIR } from "./uapi.js";
+import { F_RDLCK, F_WRLCK, F_UNLCK, O_ACCMODE, O_RDONLY, O_NONBLOCK, FASYNC, S_IFMT, S_IFREG } from "./uapi.js";
 import { EACCES, EAGAIN, EINVAL, EINTR } from "./errno.js";
 import { sendSigio, procByPid } from "./signal.js";
 import { assert } from "./assert.js";
@@ -191,7 +191,6 @@ function checkConflictingOpen(inode: Inode, f: OpenFile, arg: number): number {
 /** fcntl(fd, F_SETLEASE, arg): fcntl_setlease -> vfs_setlease -> generic_setlease. */
 export function fcntlSetlease(s: KState, p: Proc, fd: number, f: OpenFile, arg: number): number {
   const inode = s.inodes[f.ino]!;
-  if ((inode.mode & S_IFMT) === S_IFDIR) return -EINVAL; // fcntl_setlease
   // lease_alloc -> assign_type: an unknown type is EINVAL before any permission check.
   if (arg !== F_RDLCK && arg !== F_WRLCK && arg !== F_UNLCK) return -EINVAL;
   // generic_setlease
