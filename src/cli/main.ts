@@ -6,7 +6,7 @@ import { loadScenario } from "./load.js";
 import { ScriptError } from "../scenario/error.js";
 import { formatReport, type RunReport } from "../scenario/report.js";
 import { runOnModel } from "../run/model.js";
-import { POLICIES, findPolicy } from "../policy/index.js";
+import { ALL, parsePolicy } from "../policy/registry.js";
 import { scenarioFiles, UsageError } from "./files.js";
 import { ModelBug } from "../kernel/assert.js";
 import { registerOracleCommands } from "./oracle_cmd.js";
@@ -15,9 +15,8 @@ const VERSION = JSON.parse(readFileSync(new URL("../../../package.json", import.
 
 
 function policyArg(name: string): string {
-  const base = name.split(",")[0]!;
-  if (findPolicy(base) === null) throw new UsageError(`unknown policy ${name} (daxlease policies lists them)`);
-  if (name.includes(",")) throw new UsageError(`policy ${base} has no options`);
+  const p = parsePolicy(name);
+  if (typeof p === "string") throw new UsageError(p);
   return name;
 }
 
@@ -49,9 +48,11 @@ function cmdRun(files: string[], opts: { policy: string; json?: boolean }): numb
 }
 
 function cmdPolicies(): number {
-  for (const p of POLICIES) {
+  for (const p of ALL) {
     process.stdout.write(`${pc.bold(p.name)}: ${p.summary}\n`);
     for (const r of p.rules) process.stdout.write(`  - ${r}\n`);
+    for (const [k, v] of Object.entries(p.options)) process.stdout.write(`  option ${k}=${v.join("|")} (default ${v[0]})\n`);
+    for (const c of p.choices) process.stdout.write(`  chosen: ${c}\n`);
     process.stdout.write(`  sources: ${p.sources.join("; ")}\n\n`);
   }
   return 0;
@@ -61,7 +62,7 @@ function cmdPolicies(): number {
 function cmdMatrix(dirs: string[]): number {
   const paths = scenarioFiles(dirs.length ? dirs : [new URL("../../../scenarios", import.meta.url).pathname]);
   const scs = paths.map(loadScenario);
-  const names = POLICIES.map((p) => p.name);
+  const names = ALL.map((p) => p.name);
   const width = Math.max(...scs.map((s) => s.name.length), 8);
   process.stdout.write(`${"scenario".padEnd(width)}  ${names.map((n) => n.padEnd(10)).join("  ")}\n`);
   let bad = 0;

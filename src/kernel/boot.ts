@@ -11,10 +11,11 @@ import { MMAP_TOP } from "./mm.js";
 
 export const FIRST_PID = 1000;
 
-export function boot(sc: Scenario): KState {
+export function boot(sc: Scenario, policy = "linux"): KState {
   const s: KState = {
-    now: 0, leaseBreakTime: sc.leaseBreakTime ?? 45, leasesEnable: sc.leasesEnable ?? 1,
+    policy, now: 0, leaseBreakTime: sc.leaseBreakTime ?? 45, leasesEnable: sc.leasesEnable ?? 1,
     procs: [], files: [], inodes: [], mounts: [], dents: {}, nextLeaseId: 0, nextSeq: 0,
+    pages: [], pinsets: [], pds: [], pinAcquired: 0, pinReleased: 0, events: [],
   };
   // fds 0, 1 and 2 of every process are /dev/null, opened O_RDWR: a character device outside every mount.
   const tty = newInode(s, -1, S_IFCHR | 0o666, 0, 0, "/dev/null");
@@ -24,7 +25,7 @@ export function boot(sc: Scenario): KState {
     const root = newInode(s, i, S_IFDIR | 0o755, 0, 0, m.path);
     root.nlink = 2;
     root.refs = 1;
-    s.mounts.push({ path: m.path, type: m.type, dax: m.dax, bsize: m.blockSize, nblocks: m.size / m.blockSize, owner: [], data: [], root: root.ino, dev: i + 1 });
+    s.mounts.push({ path: m.path, type: m.type, dax: m.dax, bsize: m.blockSize, nblocks: m.size / m.blockSize, owner: [], data: [], pins: [], root: root.ino, dev: i + 1 });
   });
   for (const f of sc.files) {
     const mnt = s.mounts.findIndex((m) => f.path.startsWith(m.path + "/"));

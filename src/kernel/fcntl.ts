@@ -4,7 +4,8 @@ import { CAP } from "./state.js";
 import * as U from "./uapi.js";
 import { EBADF, EINVAL, EPERM, ESRCH } from "./errno.js";
 import { fget, allocFd, installFd, getFile, inodeOf } from "./file.js";
-import { fcntlGetlease, fcntlSetlease } from "./locks.js";
+import { fcntlGetlease, fcntlSetlease, fcntlSetlayout, fcntlGetlayout } from "./locks.js";
+import { policyOf } from "../policy/registry.js";
 import { procByPid } from "./signal.js";
 import { NSIG } from "./signal_names.js";
 
@@ -55,6 +56,10 @@ export function sysFcntl(s: KState, p: Proc, fd: number, cmd: number, arg: numbe
       return fcntlSetlease(s, p, fd, f, arg);
     case U.F_GETLEASE:
       return fcntlGetlease(s, f);
+    case U.F_SETLAYOUT:
+      return policyOf(s).setlayout ? fcntlSetlayout(s, p, fd, f, arg) : -EINVAL;
+    case U.F_GETLAYOUT:
+      return policyOf(s).setlayout ? fcntlGetlayout(s, f) : -EINVAL;
   }
   return -EINVAL;
 }

@@ -1,11 +1,12 @@
 // struct file and the descriptor table (fs/file.c, fs/file_table.c).
 import type { KState, OpenFile, Proc, Inode } from "./state.js";
-import { FMODE_READ, FMODE_WRITE } from "./state.js";
+import { FMODE_READ, FMODE_WRITE, FK_INODE } from "./state.js";
 import { assert } from "./assert.js";
 import { NR_OPEN } from "./uapi.js";
 import { EMFILE } from "./errno.js";
 import { locksRemoveFile } from "./locks.js";
 import { iput } from "./inode.js";
+import { releaseOwner, closeWithPins } from "./rdma.js";
 
 export function inodeOf(s: KState, ino: number): Inode {
   const i = s.inodes[ino];
@@ -53,7 +54,7 @@ export function releaseFd(p: Proc, fd: number) {
 export function allocFile(s: KState, ino: number, flags: number, fmode: number): OpenFile {
   let id = s.files.indexOf(null);
   if (id < 0) id = s.files.length;
-  const f: OpenFile = { id, ref: 1, ino, flags, fmode, pos: 0, owner: 0, ownerUid: 0, signum: 0 };
+  const f: OpenFile = { id, kind: FK_INODE, ref: 1, ino, flags, fmode, pos: 0, owner: 0, ownerUid: 0, signum: 0 };
   s.files[id] = f;
   const inode = inodeOf(s, ino);
   inode.refs++;
@@ -74,6 +75,8 @@ export function fput(s: KState, id: number) {
   assert(f.ref > 0, `fput of file ${id} with ref ${f.ref}`);
   if (--f.ref > 0) return;
   const inode = inodeOf(s, f.ino);
+  if (f.kind !== FK_INODE) releaseOwner(s, f);
+  else closeWithPins(s, f);
   locksRemoveFile(s, f);
   // put_file_access
   if (f.fmode & FMODE_WRITE) inode.writecount--;

@@ -96,6 +96,7 @@ function freeBlocks(m: Mount, inode: Inode, first: number, last: number) {
 export function truncateData(s: KState, inode: Inode, size: number) {
   const m = mountOf(s, inode);
   if (size < inode.size) {
+    orphanPages(s, inode, Math.ceil(size / m.bsize), Number.MAX_SAFE_INTEGER);
     zeroRange(m, inode, size, Math.min(inode.size, Math.ceil(size / m.bsize) * m.bsize));
     freeBlocks(m, inode, Math.ceil(size / m.bsize), inode.map.length);
   }
@@ -120,6 +121,7 @@ export function punchHole(s: KState, inode: Inode, off: number, len: number) {
   if (first >= last) { zeroRange(m, inode, off, end); return; }
   zeroRange(m, inode, off, first * m.bsize);
   zeroRange(m, inode, last * m.bsize, end);
+  orphanPages(s, inode, first, last);
   freeBlocks(m, inode, first, last);
 }
 
@@ -127,6 +129,7 @@ export function punchHole(s: KState, inode: Inode, off: number, len: number) {
 export function collapseRange(s: KState, inode: Inode, off: number, len: number) {
   const m = mountOf(s, inode);
   const first = off / m.bsize, n = len / m.bsize;
+  orphanPages(s, inode, first, Number.MAX_SAFE_INTEGER);
   freeBlocks(m, inode, first, first + n);
   while (inode.map.length < first + n) inode.map.push(-1);
   inode.map.splice(first, n);
@@ -138,6 +141,21 @@ export function collapseRange(s: KState, inode: Inode, off: number, len: number)
 export function insertRange(s: KState, inode: Inode, off: number, len: number) {
   const m = mountOf(s, inode);
   const first = off / m.bsize, n = len / m.bsize;
+  orphanPages(s, inode, first, Number.MAX_SAFE_INTEGER);
   if (first < inode.map.length) inode.map.splice(first, 0, ...new Array<number>(n).fill(-1));
   inode.size += len;
+}
+
+/** Does writing [off, off+n) need new blocks (a hole, or past the last block)? */
+export function needsAllocation(s: KState, inode: Inode, off: number, n: number): boolean {
+  const m = mountOf(s, inode);
+  if (!m) return false;
+  for (let fb = Math.floor(off / m.bsize); fb < Math.ceil((off + n) / m.bsize); fb++)
+    if (fb >= inode.map.length || inode.map[fb]! < 0) return true;
+  return false;
+}
+
+/** truncate_inode_pages_range: page-cache pages of file pages [first, last) leave the file; pinned ones live on as orphans. */
+export function orphanPages(s: KState, inode: Inode, first: number, last: number) {
+  for (const g of s.pages) if (g !== null && g.ino === inode.ino && g.index >= first && g.index < last) g.ino = -1;
 }

@@ -1,12 +1,21 @@
 // File leases, as fs/locks.c has them (FL_LEASE from fcntl F_SETLEASE).
 import type { KState, Inode, Lease, OpenFile, Proc, Wait } from "./state.js";
-import { FL_DOWNGRADE_PENDING, FL_UNLOCK_PENDING, FMODE_READ, FMODE_WRITE, CAP, BLOCKED } from "./state.js";
-import { F_RDLCK, F_WRLCK, F_UNLCK, O_ACCMODE, O_RDONLY, O_NONBLOCK, FASYNC, S_IFMT, S_IFREG } from "./uapi.js";
-import { EACCES, EAGAIN, EINVAL, EINTR } from "./errno.js";
+import { FL_DOWNGRADE_PENDING, FL_UNLOCK_PENDING, FL_LAYOUT, FL_EXCLUSIVE, FMODE_READ, FMODE_WRITE, CAP, BLOCKED } from "./state.js";
+import { F_RDLCK, F_WRLCK, F_UNLCK, F_LAYOUT, F_EXCLUSIVE, F_SETLEASE, O_ACCMODE, O_RDONLY, O_NONBLOCK, FASYNC, S_IFMT, S_IFREG } from "./uapi.js";
+import { EACCES, EAGAIN, EINVAL, EINTR, EDEADLK, ETXTBSY } from "./errno.js";
+import { policyOf } from "../policy/registry.js";
 import { sendSigio, procByPid } from "./signal.js";
 import { assert } from "./assert.js";
 
 const NO_BLOCKER = -0x7fffffff;
+
+/** A Wait with every field at rest. */
+export function newWait(kind: Wait["kind"], ino: number): Wait {
+  return {
+    kind, ino, wantWrite: false, layout: false, start: 0, end: 0, lease: -1, blocker: NO_BLOCKER, seq: 0, wake: -1,
+    woken: false, timedOut: false, op: "redo", file: -1, fd: -1, len: 0, call: "", args: [],
+  };
+}
 
 function pastTime(s: KState, then: number): boolean {
   // past_time: 0 means "never expires"; time_after is strict.
@@ -29,13 +38,14 @@ function typesConflict(a: number, b: number): boolean {
   return a === F_WRLCK || b === F_WRLCK;
 }
 
-/** leases_conflict(lease, breaker) for FL_LEASE leases and an open/truncate breaker. */
-function leasesConflict(l: Lease, wantWrite: boolean): boolean {
+/** leases_conflict(lease, breaker): a layout breaker meets only layout leases, and the others only the others. */
+function leasesConflict(l: Lease, wantWrite: boolean, layout: boolean): boolean {
+  if (((l.kind & FL_LAYOUT) !== 0) !== layout) return false;
   return typesConflict(l.type, wantWrite ? F_WRLCK : F_RDLCK);
 }
 
-function anyLeasesConflict(inode: Inode, wantWrite: boolean): boolean {
-  for (const l of inode.leases) if (leasesConflict(l, wantWrite)) return true;
+function anyLeasesConflict(inode: Inode, wantWrite: boolean, layout: boolean): boolean {
+  for (const l of inode.leases) if (leasesConflict(l, wantWrite, layout)) return true;
   return false;
 }
 
@@ -118,14 +128,25 @@ function queueBreaker(s: KState, p: Proc, inode: Inode, w: Wait) {
  * then fails with EAGAIN for O_NONBLOCK, EINTR if a signal is pending, or sleeps.
  * On BLOCKED, `cont` (what the call does once the leases are gone) is stored in p.wait.
  */
-export function breakLease(s: KState, p: Proc, inode: Inode, mode: number, cont: Pick<Wait, "op" | "file" | "fd" | "len">): number {
+/** `ownExclusive`: what the holder of an exclusive layout lease gets when it breaks its own (RFC v2: -EDEADLK; 0: it passes). */
+export function breakLease(s: KState, p: Proc, inode: Inode, mode: number, cont: Partial<Wait> & { ownExclusive?: number }): number {
   if (inode.leases.length === 0) return 0;
   const wantWrite = (mode & O_ACCMODE) !== O_RDONLY;
+  const layout = cont.layout === true;
   timeOutLeases(s, inode);
-  if (!anyLeasesConflict(inode, wantWrite)) return 0;
+  if (!anyLeasesConflict(inode, wantWrite, layout)) return 0;
   const breakTime = s.leaseBreakTime > 0 ? s.now + s.leaseBreakTime * 1000 : 0;
+  let refused = 0;
   for (const l of [...inode.leases]) {
-    if (!leasesConflict(l, wantWrite)) continue;
+    if (!leasesConflict(l, wantWrite, layout)) continue;
+    if (l.kind & FL_EXCLUSIVE) {
+      // RFC v2 (patch 02): an exclusive layout lease is not broken; the breaker fails.
+      const own = l.pid === p.pid;
+      if (own && (cont.ownExclusive ?? -EDEADLK) === 0) continue;
+      refused = own ? (cont.ownExclusive ?? -EDEADLK) : -ETXTBSY;
+      if (own) return refused;
+      continue;
+    }
     if (wantWrite) {
       if (l.flags & FL_UNLOCK_PENDING) continue;
       l.flags |= FL_UNLOCK_PENDING;
@@ -137,9 +158,11 @@ export function breakLease(s: KState, p: Proc, inode: Inode, mode: number, cont:
     }
     leaseBreakCallback(s, l);
   }
+  if (refused !== 0) return refused;
   if (inode.leases.length === 0) return 0;
   if (mode & O_NONBLOCK) return -EAGAIN;
-  return sleepOnLeases(s, p, inode, { kind: "lease", ino: inode.ino, wantWrite, blocker: NO_BLOCKER, seq: 0, wake: -1, woken: false, timedOut: false, ...cont });
+  const { ownExclusive: _own, ...rest } = cont;
+  return sleepOnLeases(s, p, inode, { ...newWait("lease", inode.ino), wantWrite, ...rest });
 }
 
 /** The `restart:` of __break_lease: a pending signal ends the wait at once (-ERESTARTSYS, no SA_RESTART: EINTR). */
@@ -161,7 +184,7 @@ export function breakLeaseResume(s: KState, p: Proc): number {
   if (p.sigpend > 0 || p.fatal !== 0) return -EINTR;
   const inode = s.inodes[w.ino]!;
   if (w.timedOut) timeOutLeases(s, inode);
-  if (anyLeasesConflict(inode, w.wantWrite)) return sleepOnLeases(s, p, inode, w);
+  if (anyLeasesConflict(inode, w.wantWrite, w.layout)) return sleepOnLeases(s, p, inode, w);
   return 0;
 }
 
@@ -179,7 +202,8 @@ export function locksRemoveFile(s: KState, f: OpenFile) {
 }
 
 /** check_conflicting_open (FL_LEASE): opens, including the caller's own, that forbid the lease. */
-function checkConflictingOpen(inode: Inode, f: OpenFile, arg: number): number {
+function checkConflictingOpen(inode: Inode, f: OpenFile, arg: number, kind: number): number {
+  if (kind & FL_LAYOUT) return 0; // layouts do not conflict with opens
   if (arg === F_RDLCK) return inode.writecount > 0 ? -EAGAIN : 0;
   if (arg !== F_WRLCK) return 0;
   const selfW = f.fmode & FMODE_WRITE ? 1 : 0;
@@ -192,7 +216,14 @@ function checkConflictingOpen(inode: Inode, f: OpenFile, arg: number): number {
 export function fcntlSetlease(s: KState, p: Proc, fd: number, f: OpenFile, arg: number): number {
   const inode = s.inodes[f.ino]!;
   // lease_alloc -> assign_type: an unknown type is EINVAL before any permission check.
-  if (arg !== F_RDLCK && arg !== F_WRLCK && arg !== F_UNLCK) return -EINVAL;
+  // Layout arguments exist only where the policy has them (F_LAYOUT, F_LAYOUT|F_EXCLUSIVE).
+  let kind = 0;
+  if (arg !== F_RDLCK && arg !== F_WRLCK && arg !== F_UNLCK) {
+    const k = policyOf(s).leaseArg(s, p, f, arg);
+    if (k < 0) return k;
+    kind = k;
+    arg = F_RDLCK;
+  }
   // generic_setlease
   if (p.uid !== inode.uid && !(p.caps & CAP.LEASE)) return -EACCES;
   if ((inode.mode & S_IFMT) !== S_IFREG) return -EINVAL;
@@ -200,15 +231,18 @@ export function fcntlSetlease(s: KState, p: Proc, fd: number, f: OpenFile, arg: 
     // generic_delete_lease: no time_out_leases here.
     const l = inode.leases.find((x) => x.file === f.id);
     if (l === undefined) return -EAGAIN;
+    const r = policyOf(s).unlock(s, p, l);
+    if (r === BLOCKED) { p.wait!.call = "fcntl"; p.wait!.args = [fd, F_SETLEASE, F_UNLCK]; }
+    if (r !== 0) return r;
     leaseModify(s, inode, l, F_UNLCK);
     return 0;
   }
-  return genericAddLease(s, p, fd, f, inode, arg);
+  return genericAddLease(s, p, fd, f, inode, arg, kind);
 }
 
-function genericAddLease(s: KState, p: Proc, fd: number, f: OpenFile, inode: Inode, arg: number): number {
+function genericAddLease(s: KState, p: Proc, fd: number, f: OpenFile, inode: Inode, arg: number, kind: number): number {
   timeOutLeases(s, inode);
-  let err = checkConflictingOpen(inode, f, arg);
+  let err = checkConflictingOpen(inode, f, arg, kind);
   if (err) return err;
   let mine: Lease | null = null;
   for (const l of inode.leases) {
@@ -219,12 +253,14 @@ function genericAddLease(s: KState, p: Proc, fd: number, f: OpenFile, inode: Ino
   }
   if (mine !== null) {
     leaseModify(s, inode, mine, arg); // lm_change
+    mine.kind = kind;
   } else {
     if (!s.leasesEnable) return -EINVAL;
-    mine = { id: s.nextLeaseId++, file: f.id, type: arg, flags: 0, breakTime: 0, downgradeTime: 0, pid: p.pid, faFd: -1, seq: s.nextSeq++ };
-    inode.leases.push(mine);
+    const l: Lease = { id: s.nextLeaseId++, file: f.id, type: arg, flags: 0, breakTime: 0, downgradeTime: 0, pid: p.pid, faFd: -1, seq: s.nextSeq++, kind, pins: 0 };
+    inode.leases.push(l);
+    mine = l;
     // The re-check after insertion (the TOCTOU fix) sees the same counts here.
-    err = checkConflictingOpen(inode, f, arg);
+    err = checkConflictingOpen(inode, f, arg, kind);
     assert(err === 0, "conflicting open appeared during setlease");
   }
   // lease_setup: fasync entry for this fd (FASYNC set), owner = caller's tgid unless one is set.
@@ -234,13 +270,38 @@ function genericAddLease(s: KState, p: Proc, fd: number, f: OpenFile, inode: Ino
   return 0;
 }
 
+/** F_SETLAYOUT (Jeff Layton's proposal): a whole-file layout lease through its own command. */
+export function fcntlSetlayout(s: KState, p: Proc, fd: number, f: OpenFile, arg: number): number {
+  const inode = s.inodes[f.ino]!;
+  if (arg !== F_RDLCK && arg !== F_WRLCK && arg !== F_UNLCK) return -EINVAL;
+  if (p.uid !== inode.uid && !(p.caps & CAP.LEASE)) return -EACCES;
+  if ((inode.mode & S_IFMT) !== S_IFREG) return -EINVAL;
+  if (arg === F_UNLCK) {
+    const l = inode.leases.find((x) => x.file === f.id && (x.kind & FL_LAYOUT));
+    if (l === undefined) return -EAGAIN;
+    leaseModify(s, inode, l, F_UNLCK);
+    return 0;
+  }
+  return genericAddLease(s, p, fd, f, inode, F_RDLCK, FL_LAYOUT);
+}
+
+export function fcntlGetlayout(s: KState, f: OpenFile): number {
+  const inode = s.inodes[f.ino]!;
+  timeOutLeases(s, inode);
+  const l = inode.leases.find((x) => x.file === f.id && (x.kind & FL_LAYOUT));
+  return l === undefined ? F_UNLCK : targetLeaseType(l);
+}
+
 /** fcntl(fd, F_GETLEASE): fcntl_getlease (it runs time_out_leases first). */
 export function fcntlGetlease(s: KState, f: OpenFile): number {
   const inode = s.inodes[f.ino]!;
   if (inode.leases.length === 0) return F_UNLCK;
   timeOutLeases(s, inode);
   const l = inode.leases.find((x) => x.file === f.id);
-  return l === undefined ? F_UNLCK : targetLeaseType(l);
+  if (l === undefined) return F_UNLCK;
+  // A layout lease answers the argument that set it (RFC v1: F_LAYOUT).
+  if (l.kind & FL_LAYOUT && !leaseBreaking(l)) return F_LAYOUT | (l.kind & FL_EXCLUSIVE ? F_EXCLUSIVE : 0);
+  return targetLeaseType(l);
 }
 
 /** /proc/locks lines for leases, newest first, with the blocked breakers under each. */

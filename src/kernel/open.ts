@@ -1,5 +1,6 @@
 // open(2) and truncate(2): fs/open.c do_sys_openat2, do_dentry_open, vfs_truncate.
-import type { KState, Proc } from "./state.js";
+import type { KState, Proc, Inode } from "./state.js";
+import { policyOf } from "../policy/registry.js";
 import { FMODE_READ, FMODE_WRITE, BLOCKED } from "./state.js";
 import * as U from "./uapi.js";
 import { EACCES, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENXIO } from "./errno.js";
@@ -56,20 +57,29 @@ function openFile(s: KState, p: Proc, path: string, flags: number, mode: number,
   const fflags = (flags & ~(U.O_CREAT | U.O_EXCL | U.O_NOCTTY | U.O_TRUNC | U.O_CLOEXEC)) | U.O_LARGEFILE;
   const f = allocFile(s, ino, fflags, fmode);
   // do_dentry_open: break_lease(inode, f_flags) after the open counts were taken.
-  const r = breakLease(s, p, inode, fflags, { op: "open", file: f.id, fd, len: trunc ? 1 : 0 });
+  const r = breakLease(s, p, inode, fflags, { op: "open", file: f.id, fd, len: trunc ? 1 : 0, call: "open", args: [path, flags, mode] });
   if (r === BLOCKED) return BLOCKED;
   if (r < 0) {
     fput(s, f.id);
     return r;
   }
-  return finishOpen(s, p, f.id, fd, trunc);
+  return finishOpen(s, p, f.id, fd, trunc, [path, flags, mode]);
 }
 
 /** The rest of the open once the leases gave way: handle_truncate, then fd_install. */
-export function finishOpen(s: KState, p: Proc, file: number, fd: number, trunc: boolean): number {
+export function finishOpen(s: KState, p: Proc, file: number, fd: number, trunc: boolean, redo: (number | string)[]): number {
   // handle_truncate -> do_truncate: notify_change breaks delegations only, so a read
   // lease does not stop an O_RDONLY|O_TRUNC open from truncating.
-  if (trunc) truncateData(s, inodeOf(s, fileOf(s, file).ino), 0);
+  if (trunc) {
+    const r = setSize(s, p, inodeOf(s, fileOf(s, file).ino), 0, "open", redo);
+    if (r !== 0) {
+      // The open starts over when the layout change sleeps; it fails when it is refused.
+      fput(s, file);
+      if (r !== BLOCKED) releaseFd(p, fd);
+      else p.fds[fd] = -1;
+      return r;
+    }
+  }
   installFd(p, fd, file);
   return fd;
 }
@@ -92,15 +102,27 @@ export function sysTruncate(s: KState, p: Proc, path: string, len: number): numb
   // get_write_access: the truncate counts as a writer while it waits for the leases.
   inode.writecount++;
   inode.refs++;
-  const r = breakLease(s, p, inode, U.O_WRONLY, { op: "truncate", file: -1, fd: -1, len });
+  const r = breakLease(s, p, inode, U.O_WRONLY, { op: "truncate", file: -1, fd: -1, len, call: "truncate", args: [path, len] });
   if (r === BLOCKED) return BLOCKED;
-  return finishTruncate(s, inode.ino, r === 0 ? len : -1, r);
+  return finishTruncate(s, p, inode.ino, len, r, ["truncate", path, len]);
 }
 
-export function finishTruncate(s: KState, ino: number, len: number, err: number): number {
+/**
+ * After the lease break: do_truncate, where the filesystem asks the policy about the
+ * layout change (it may refuse, or sleep and start the call over), then drops its write access.
+ */
+export function finishTruncate(s: KState, p: Proc, ino: number, len: number, err: number, redo: (number | string)[]): number {
   const inode = inodeOf(s, ino);
-  if (err === 0) truncateData(s, inode, len);
+  if (err === 0) err = setSize(s, p, inode, len, String(redo[0]), redo.slice(1));
   inode.writecount--;
   iput(s, inode);
   return err;
+}
+
+/** do_truncate -> notify_change -> the filesystem's setattr: the layout check, then the new size. */
+export function setSize(s: KState, p: Proc, inode: Inode, len: number, call: string, args: (number | string)[]): number {
+  const r = policyOf(s).layoutChange(s, p, inode, Math.min(len, inode.size), Math.max(len, inode.size), len < inode.size, call, args);
+  if (r !== 0) return r;
+  truncateData(s, inode, len);
+  return 0;
 }

@@ -4,6 +4,9 @@ import { FMODE_READ, FMODE_WRITE } from "./state.js";
 import * as U from "./uapi.js";
 import { EBADF, EINVAL, EISDIR, EOPNOTSUPP, EFBIG, ENODEV } from "./errno.js";
 import { fget, inodeOf } from "./file.js";
+import { policyOf } from "../policy/registry.js";
+import { setSize } from "./open.js";
+import { needsAllocation } from "./fs.js";
 import { readData, writeData, truncateData, allocateRange, punchHole, collapseRange, insertRange, mountOf } from "./fs.js";
 
 /** Result of a read: the count (or -errno) and the bytes. */
@@ -32,6 +35,11 @@ export function sysWrite(s: KState, p: Proc, fd: number, bytes: string, off: num
   if ((inode.mode & U.S_IFMT) === U.S_IFCHR) return bytes.length; // /dev/null swallows it
   // O_APPEND writes at the end, even for pwrite (pwrite(2), BUGS).
   const pos = f.flags & U.O_APPEND ? inode.size : off ?? f.pos;
+  // A write that must allocate changes the layout (xfs_file_write_checks: BREAK_WRITE).
+  if (needsAllocation(s, inode, pos, bytes.length)) {
+    const lr = policyOf(s).layoutChange(s, p, inode, pos, pos + bytes.length, false, off === null ? "write" : "pwrite", off === null ? [fd, bytes, bytes.length] : [fd, bytes, bytes.length, off]);
+    if (lr !== 0) return lr;
+  }
   const r = writeData(s, inode, pos, bytes);
   if (r > 0 && off === null) f.pos = pos + r;
   return r;
@@ -44,8 +52,7 @@ export function sysFtruncate(s: KState, p: Proc, fd: number, len: number): numbe
   if (f === null) return -EBADF;
   const inode = inodeOf(s, f.ino);
   if ((inode.mode & U.S_IFMT) !== U.S_IFREG || !(f.fmode & FMODE_WRITE)) return -EINVAL;
-  truncateData(s, inode, len);
-  return 0;
+  return setSize(s, p, inode, len, "ftruncate", [fd, len]);
 }
 
 const S_MAXBYTES = 2 ** 53;
@@ -73,20 +80,20 @@ export function sysFallocate(s: KState, p: Proc, fd: number, mode: number, off: 
   // shmem_fallocate knows only KEEP_SIZE and PUNCH_HOLE.
   if (m.type === "tmpfs" && (mode & ~(U.FALLOC_FL_KEEP_SIZE | U.FALLOC_FL_PUNCH_HOLE))) return -EOPNOTSUPP;
   if (mode & U.FALLOC_FL_NO_HIDE_STALE) return -EOPNOTSUPP;
-  if (punch) { punchHole(s, inode, off, len); return 0; }
-  if (mode & (U.FALLOC_FL_COLLAPSE_RANGE | U.FALLOC_FL_INSERT_RANGE)) {
+  const shift = (mode & (U.FALLOC_FL_COLLAPSE_RANGE | U.FALLOC_FL_INSERT_RANGE)) !== 0;
+  if (shift) {
     // ext4_collapse_range / xfs_collapse_file_space: block-aligned, inside the file.
     if (off % m.bsize !== 0 || len % m.bsize !== 0) return -EINVAL;
-    if (mode & U.FALLOC_FL_COLLAPSE_RANGE) {
-      if (off + len >= inode.size) return -EINVAL;
-      collapseRange(s, inode, off, len);
-    } else {
-      if (off >= inode.size) return -EINVAL;
-      if (inode.size + len > S_MAXBYTES) return -EFBIG;
-      insertRange(s, inode, off, len);
-    }
-    return 0;
+    if (mode & U.FALLOC_FL_COLLAPSE_RANGE ? off + len >= inode.size : off >= inode.size) return -EINVAL;
+    if ((mode & U.FALLOC_FL_INSERT_RANGE) && inode.size + len > S_MAXBYTES) return -EFBIG;
   }
+  // xfs_file_fallocate / ext4_fallocate break layouts first: a shift moves everything after off.
+  const end = shift ? Math.max(inode.size, off + len) : off + len;
+  const r = policyOf(s).layoutChange(s, p, inode, off, end, punch || zero || shift, "fallocate", [fd, mode, off, len]);
+  if (r !== 0) return r;
+  if (punch) { punchHole(s, inode, off, len); return 0; }
+  if (mode & U.FALLOC_FL_COLLAPSE_RANGE) { collapseRange(s, inode, off, len); return 0; }
+  if (mode & U.FALLOC_FL_INSERT_RANGE) { insertRange(s, inode, off, len); return 0; }
   return allocateRange(s, inode, off, len, zero, (mode & U.FALLOC_FL_KEEP_SIZE) !== 0);
 }
 

@@ -7,6 +7,8 @@ import { abortBreaker, breakLeaseResume } from "./locks.js";
 import { abortOpen, finishOpen, finishTruncate } from "./open.js";
 import { fput, getFile, fileOf } from "./file.js";
 import { alive } from "./signal.js";
+import { dispatch } from "./syscalls.js";
+import { pinnedInRange } from "./layout.js";
 import { assert } from "./assert.js";
 
 /** The call of `p` has returned `ret`. */
@@ -21,22 +23,50 @@ function abortWait(s: KState, p: Proc, err: number) {
   const w = p.wait!;
   abortBreaker(s, p);
   if (w.op === "open") abortOpen(s, p, w.file, w.fd);
-  else finishTruncate(s, w.ino, -1, err);
+  else if (w.op === "truncate") finishTruncate(s, p, w.ino, -1, err, []);
   complete(p, err);
 }
 
 /** A woken sleeper runs: it finishes its call, fails it, or sleeps again. */
 function runWoken(s: KState, p: Proc) {
   const w = p.wait!;
-  const r = breakLeaseResume(s, p);
+  let r: number;
+  if (w.kind === "lease") r = breakLeaseResume(s, p);
+  else {
+    p.wait = null;
+    r = p.sigpend > 0 || p.fatal !== 0 ? -EINTR : 0;
+  }
   if (r === BLOCKED) return;
   if (r < 0) {
     p.wait = w;
     abortWait(s, p, r);
     return;
   }
-  if (w.op === "open") complete(p, finishOpen(s, p, w.file, w.fd, w.len !== 0));
-  else complete(p, finishTruncate(s, w.ino, w.len, 0));
+  if (w.op === "open") {
+    const r2 = finishOpen(s, p, w.file, w.fd, w.len !== 0, w.args);
+    if (r2 !== BLOCKED) complete(p, r2);
+  } else if (w.op === "truncate") {
+    const r2 = finishTruncate(s, p, w.ino, w.len, 0, [w.call, ...w.args]);
+    if (r2 !== BLOCKED) complete(p, r2);
+  } else {
+    // The call starts over, as after -ERESTARTSYS: it may finish, fail, or sleep again.
+    const again = dispatch(s, p, w.call, w.args).ret;
+    if (again !== BLOCKED) complete(p, again);
+  }
+}
+
+/** Sleeps that end when a condition holds rather than on a wake-up: pins gone from a range, or from a lease. */
+function conditionMet(s: KState, p: Proc): boolean {
+  const w = p.wait!;
+  if (w.kind === "dax") {
+    const inode = s.inodes[w.ino];
+    return inode === null || inode === undefined || !pinnedInRange(s, inode, w.start, w.end);
+  }
+  if (w.kind === "unpin") {
+    for (const inode of s.inodes) if (inode !== null) for (const l of inode.leases) if (l.id === w.lease) return l.pins === 0;
+    return true;
+  }
+  return false;
 }
 
 /** do_exit: descriptors and mappings are released; the process stays a zombie. */
@@ -70,7 +100,7 @@ export function settle(s: KState) {
       if (p.fatal !== 0) {
         doExit(s, p, PState.Killed, p.fatal);
         acted = true;
-      } else if (p.wait !== null && p.wait.woken) {
+      } else if (p.wait !== null && (p.wait.woken || conditionMet(s, p))) {
         runWoken(s, p);
         acted = true;
       }

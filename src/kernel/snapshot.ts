@@ -3,7 +3,7 @@
 import type { KState, Proc, OpenFile, Inode, Mount, Lease, Wait, Vma } from "./state.js";
 import type { SigInfo } from "../scenario/report.js";
 
-const cloneWait = (w: Wait): Wait => ({ ...w });
+const cloneWait = (w: Wait): Wait => ({ ...w, args: w.args.slice() });
 const cloneVma = (v: Vma): Vma => ({ ...v });
 const cloneSig = (x: SigInfo): SigInfo => ({ ...x });
 const cloneLease = (l: Lease): Lease => ({ ...l });
@@ -15,7 +15,7 @@ const cloneFile = (f: OpenFile | null): OpenFile | null => (f === null ? null : 
 function cloneInode(i: Inode | null): Inode | null {
   return i === null ? null : { ...i, map: i.map.slice(), leases: i.leases.map(cloneLease) };
 }
-const cloneMount = (m: Mount): Mount => ({ ...m, owner: m.owner.slice(), data: m.data.slice() });
+const cloneMount = (m: Mount): Mount => ({ ...m, owner: m.owner.slice(), data: m.data.slice(), pins: m.pins.slice() });
 
 export function cloneState(s: KState): KState {
   return {
@@ -25,6 +25,10 @@ export function cloneState(s: KState): KState {
     inodes: s.inodes.map(cloneInode),
     mounts: s.mounts.map(cloneMount),
     dents: { ...s.dents },
+    pages: s.pages.map((p) => (p === null ? null : { ...p })),
+    pinsets: s.pinsets.map((m) => (m === null ? null : { ...m, pinned: m.pinned.slice(), files: m.files.slice() })),
+    pds: s.pds.map((d) => (d === null ? null : { ...d })),
+    events: s.events.map((e) => ({ ...e })),
   };
 }
 
@@ -52,6 +56,26 @@ export function hashState(s: KState): string {
   for (let i = 0; i < inodes.length; i++) hashInode(inodes[i]!);
   for (let i = 0; i < mounts.length; i++) hashMount(mounts[i]!);
   hashDents(s.dents);
+  str(s.policy); num(s.pinAcquired); num(s.pinReleased);
+  mix(s.events.length);
+  for (let i = 0; i < s.events.length; i++) { str(s.events[i]!.property); str(s.events[i]!.detail); }
+  const pages = s.pages, mrs = s.pinsets, pds = s.pds;
+  mix(pages.length);
+  for (let i = 0; i < pages.length; i++) {
+    const g = pages[i]!;
+    if (g === null) mix(-1);
+    else { num(g.id); num(g.ino); num(g.index); str(g.data); num(g.pins); }
+  }
+  mix(mrs.length);
+  for (let i = 0; i < mrs.length; i++) {
+    const m = mrs[i]!;
+    if (m === null) { mix(-1); continue; }
+    num(m.id); str(m.kind); num(m.ctx); num(m.pd); num(m.pid); num(m.addr); num(m.len); num(m.access); mix(m.odp ? 1 : 0);
+    nums(m.pinned); mix(m.files.length); for (let k = 0; k < m.files.length; k++) str(m.files[k]!);
+    mix(m.dead ? 1 : 0); num(m.lease); num(m.hold);
+  }
+  mix(pds.length);
+  for (let i = 0; i < pds.length; i++) { const d = pds[i]!; if (d === null) mix(-1); else { num(d.id); num(d.ctx); } }
   return digest();
 }
 
@@ -74,14 +98,17 @@ function hashProc(p: Proc) {
   const w = p.wait;
   if (w === null) mix(-1);
   else {
-    num(w.ino); mix(w.wantWrite ? 1 : 0); num(w.blocker); num(w.seq); num(w.wake); mix(w.woken ? 1 : 0);
-    mix(w.timedOut ? 1 : 0); str(w.op); num(w.file); num(w.fd); num(w.len);
+    str(w.kind); num(w.ino); mix(w.wantWrite ? 1 : 0); mix(w.layout ? 1 : 0); num(w.start); num(w.end); num(w.lease);
+    num(w.blocker); num(w.seq); num(w.wake); mix(w.woken ? 1 : 0);
+    mix(w.timedOut ? 1 : 0); str(w.op); num(w.file); num(w.fd); num(w.len); str(w.call);
+    mix(w.args.length);
+    for (let i = 0; i < w.args.length; i++) { const a = w.args[i]!; if (typeof a === "string") str(a); else num(a); }
   }
 }
 
 function hashFile(f: OpenFile | null) {
   if (f === null) { mix(-1); return; }
-  num(f.id); num(f.ref); num(f.ino); num(f.flags); num(f.fmode); num(f.pos); num(f.owner); num(f.ownerUid); num(f.signum);
+  num(f.id); num(f.kind); num(f.ref); num(f.ino); num(f.flags); num(f.fmode); num(f.pos); num(f.owner); num(f.ownerUid); num(f.signum);
 }
 
 function hashInode(i: Inode | null) {
@@ -93,11 +120,12 @@ function hashInode(i: Inode | null) {
   for (let k = 0; k < leases.length; k++) {
     const l = leases[k]!;
     num(l.id); num(l.file); num(l.type); num(l.flags); num(l.breakTime); num(l.downgradeTime); num(l.pid); num(l.faFd); num(l.seq);
+    num(l.kind); num(l.pins);
   }
 }
 
 function hashMount(m: Mount) {
-  str(m.path); str(m.type); str(m.dax); num(m.bsize); num(m.nblocks); nums(m.owner); num(m.root); num(m.dev);
+  str(m.path); str(m.type); str(m.dax); num(m.bsize); num(m.nblocks); nums(m.owner); nums(m.pins); num(m.root); num(m.dev);
   const data = m.data;
   mix(data.length);
   for (let i = 0; i < data.length; i++) str(data[i]!);

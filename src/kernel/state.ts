@@ -13,10 +13,19 @@ export const enum PState { Running = 0, Blocked = 1, Exited = 2, Killed = 3 }
 
 /** A call asleep in the kernel, as data: what it waits for and how it goes on. */
 export interface Wait {
-  /** What the sleeper is: a lease breaker (the only sleep of today's model). */
-  kind: "lease";
+  /**
+   * What the sleeper waits for: "lease", a lease break (timed by lease-break-time);
+   * "dax", pinned DAX pages of [start, end) of `ino` to be unpinned (no timeout);
+   * "unpin", the pins taken under lease `lease` to go (sticky leases).
+   */
+  kind: "lease" | "dax" | "unpin";
   ino: number;
   wantWrite: boolean;
+  /** A layout breaker (break_layout: FL_LAYOUT leases only). */
+  layout: boolean;
+  start: number;
+  end: number;
+  lease: number;
   /** The lease (id >= 0) or the blocked breaker (-1 - pid) this breaker is queued under. */
   blocker: number;
   /** Order of insertion under its blocker (locks_insert_block appends). */
@@ -27,11 +36,13 @@ export interface Wait {
   woken: boolean;
   /** Woken by its timeout: it runs time_out_leases first. */
   timedOut: boolean;
-  /** How the call continues: open installs `file` at `fd`; truncate sets the size. */
-  op: "open" | "truncate";
+  /** How the call continues: open installs `file` at `fd`; truncate sets the size; redo runs `call` again from the start. */
+  op: "open" | "truncate" | "redo";
   file: number;
   fd: number;
   len: number;
+  call: string;
+  args: (number | string)[];
 }
 
 export interface Vma { start: number; end: number; file: number; pgoff: number; prot: number; flags: number }
@@ -65,8 +76,12 @@ export interface Proc {
   done: boolean;
 }
 
+/** What an open file is: a file of a mount, an RDMA context (uverbs), or an io_uring instance. */
+export const FK_INODE = 0, FK_UVERBS = 1, FK_IO_URING = 2;
+
 export interface OpenFile {
   id: number;
+  kind: number;
   ref: number;
   ino: number;
   /** f_flags, as F_GETFL shows them. */
@@ -82,6 +97,8 @@ export interface OpenFile {
 export const FMODE_READ = 1, FMODE_WRITE = 2;
 
 export const FL_UNLOCK_PENDING = 1, FL_DOWNGRADE_PENDING = 2;
+/** Lease kinds beyond FL_LEASE (include/linux/filelock.h FL_LAYOUT; RFC v2's FL_EXCLUSIVE). */
+export const FL_LAYOUT = 4, FL_EXCLUSIVE = 8;
 
 export interface Lease {
   id: number;
@@ -95,6 +112,10 @@ export interface Lease {
   pid: number;
   /** fasync entry: the fd of the latest F_SETLEASE (-1: none). */
   faFd: number;
+  /** FL_LAYOUT, FL_EXCLUSIVE. */
+  kind: number;
+  /** Long-term pins taken under this lease (sticky leases count them). */
+  pins: number;
   /** Position in the global lock list (/proc/locks prints newest first). */
   seq: number;
 }
@@ -129,11 +150,59 @@ export interface Mount {
   owner: number[];
   /** Physical block -> its bytes as a latin1 string, trailing zeros left out. */
   data: string[];
+  /** Physical block -> long-term pins on it (an FS-DAX page is its block); may reach past `owner`. */
+  pins: number[];
   root: number;
   dev: number;
 }
 
+/**
+ * A page of memory that is not a DAX block: a page-cache or shmem page shadowing file
+ * block `index` of inode `ino` (-1 once truncated away: an orphan kept alive by its
+ * pins), or anonymous memory. Pages exist here while something pins them.
+ */
+export interface Page {
+  id: number;
+  ino: number;
+  index: number;
+  data: string;
+  pins: number;
+}
+
+/** Pinned pages are kept as [kind, mount or -1, block or page id, inode pinned for] quads. */
+export const PIN_DAX = 0, PIN_PAGE = 1;
+
+/**
+ * A set of long-term pins with one owner: an RDMA memory region (`kind` "mr", owned by
+ * its uverbs context file) or an io_uring instance's fixed buffers (`kind` "uring").
+ */
+export interface PinSet {
+  id: number;
+  kind: "mr" | "uring";
+  /** The file that owns it: the uverbs context, or the io_uring instance. */
+  ctx: number;
+  /** Protection domain (MRs), -1 for io_uring. */
+  pd: number;
+  pid: number;
+  addr: number;
+  len: number;
+  access: number;
+  odp: boolean;
+  pinned: number[];
+  /** Paths of the files its pages belonged to when pinned, for the admin views. */
+  files: string[];
+  /** Invalidated or revoked: the NIC gets a remote access error. */
+  dead: boolean;
+  /** The lease its pins were taken under, or -1. */
+  lease: number;
+  /** The leased file it holds open (RFC v2 file_pins, mr-owned), or -1. */
+  hold: number;
+}
+
+export interface Pd { id: number; ctx: number }
+
 export interface KState {
+  policy: string;
   now: number;
   leaseBreakTime: number;
   leasesEnable: number;
@@ -145,6 +214,16 @@ export interface KState {
   dents: Record<string, number>;
   nextLeaseId: number;
   nextSeq: number;
+  pages: (Page | null)[];
+  pinsets: (PinSet | null)[];
+  pds: (Pd | null)[];
+  /** /proc/vmstat nr_foll_pin_acquired and nr_foll_pin_released. */
+  pinAcquired: number;
+  pinReleased: number;
+  /** What the last step did to the five properties (drained by the runner after each step). */
+  events: PropEvent[];
 }
+
+export interface PropEvent { property: string; detail: string }
 
 export const BLOCKED = -0x7fffffff;

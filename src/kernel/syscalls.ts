@@ -13,6 +13,11 @@ import { sysUnlink, sysRename } from "./dir.js";
 import { sysKill } from "./signal.js";
 import { settle, doExit, sysFork } from "./sched.js";
 import { catProc } from "./proc.js";
+import { extraCall } from "./calls_extra.js";
+import { policyOf } from "../policy/registry.js";
+import { pinnedLeaseOf, waitUnpin } from "./layout.js";
+import { UVERBS_PATH, openSpecial } from "./rdma.js";
+import { FK_UVERBS } from "./state.js";
 import { assert } from "./assert.js";
 
 export type SysArg = number | string;
@@ -21,6 +26,11 @@ export interface SysResult { ret: number; data?: string; lines?: string[] }
 function sysClose(s: KState, p: Proc, fd: number): number {
   const f = fget(s, p, fd);
   if (f === null) return -EBADF;
+  // sticky, close=block: the last close of a leased file with pins sleeps until they go.
+  if (f.ref === 1) {
+    const l = pinnedLeaseOf(s, f);
+    if (l !== null && policyOf(s).closeWithPins(s, f, l) === "block") return waitUnpin(s, p, l, "close", [fd]);
+  }
   releaseFd(p, fd);
   fput(s, f.id);
   return 0;
@@ -51,15 +61,26 @@ function sysDup(s: KState, p: Proc, fd: number): number {
 const n = (a: SysArg | undefined): number => (typeof a === "number" ? a : 0);
 const str = (a: SysArg | undefined): string => (typeof a === "string" ? a : "");
 
-/** Runs one call for process `p`. `forkPid`/`forkName` name the child of a fork. */
+/** Runs one call for process `p` (`forkName` names the child of a fork), then settles the machine. */
 export function syscall(s: KState, p: Proc, name: string, a: SysArg[], forkName = ""): SysResult {
   assert(p.state === PState.Running, `${p.name} makes a call while not running`);
   p.sigpend = 0;
   p.call = name;
   p.done = false;
+  const r = dispatch(s, p, name, a, forkName);
+  if (p.state === PState.Running) {
+    if (r.ret === BLOCKED) p.state = PState.Blocked;
+    else { p.ret = r.ret; p.done = true; }
+  }
+  settle(s);
+  return r;
+}
+
+/** The body of a call: also what a sleeper whose call must start over runs again. */
+export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], forkName = ""): SysResult {
   let r: SysResult;
   switch (name) {
-    case "open": r = { ret: sysOpen(s, p, str(a[0]), n(a[1]), n(a[2])) }; break;
+    case "open": r = { ret: str(a[0]) === UVERBS_PATH ? openSpecial(s, p, FK_UVERBS, UVERBS_PATH) : sysOpen(s, p, str(a[0]), n(a[1]), n(a[2])) }; break;
     case "openat": r = { ret: n(a[0]) === U.AT_FDCWD || str(a[1]).startsWith("/") ? sysOpen(s, p, str(a[1]), n(a[2]), n(a[3])) : -EBADF }; break;
     case "close": r = { ret: sysClose(s, p, n(a[0])) }; break;
     case "dup": r = { ret: sysDup(s, p, n(a[0])) }; break;
@@ -81,13 +102,8 @@ export function syscall(s: KState, p: Proc, name: string, a: SysArg[], forkName 
     case "munmap": r = { ret: sysMunmap(s, p, n(a[0]), n(a[1])) }; break;
     case "fcntl": r = { ret: sysFcntl(s, p, n(a[0]), n(a[1]), n(a[2])) }; break;
     case "cat": { const lines = catProc(s, str(a[0])); r = lines === null ? { ret: -2 } : { ret: 0, lines }; break; }
-    default: r = { ret: -EINVAL };
+    default: r = extraCall(s, p, name, a, (fd) => sysClose(s, p, fd));
   }
-  if (p.state === PState.Running) {
-    if (r.ret === BLOCKED) p.state = PState.Blocked;
-    else { p.ret = r.ret; p.done = true; }
-  }
-  settle(s);
   return r;
 }
 

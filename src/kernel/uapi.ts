@@ -24,10 +24,14 @@ export const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4,
   F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11,
   F_SETLEASE = 1024, F_GETLEASE = 1025, F_DUPFD_CLOEXEC = 1030;
 export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
-export const LEASE_TYPES: Record<string, number> = { F_RDLCK, F_WRLCK, F_UNLCK };
+/** Model-only (RFC v1/v2 include/uapi/asm-generic/fcntl.h): F_LAYOUT = 16, F_EXCLUSIVE = 32. */
+export const F_LAYOUT = 16, F_EXCLUSIVE = 32;
+/** Model-only: Jeff Layton's F_SETLAYOUT/F_GETLAYOUT, numbered past F_SETLEASE's neighbours (no kernel has them). */
+export const F_SETLAYOUT = 1024 + 64, F_GETLAYOUT = 1024 + 65;
+export const LEASE_TYPES: Record<string, number> = { F_RDLCK, F_WRLCK, F_UNLCK, F_LAYOUT, F_EXCLUSIVE };
 export const FCNTL_CMDS: Record<string, number> = {
   F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_SETOWN, F_GETOWN, F_SETSIG, F_GETSIG,
-  F_SETLEASE, F_GETLEASE, F_DUPFD_CLOEXEC,
+  F_SETLEASE, F_GETLEASE, F_DUPFD_CLOEXEC, F_SETLAYOUT, F_GETLAYOUT,
 };
 
 export const FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_NO_HIDE_STALE = 0x04,

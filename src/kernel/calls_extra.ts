@@ -1,0 +1,36 @@
+// Calls no kernel has, or that today's kernel has outside fs/locks.c: RDMA verbs,
+// io_uring fixed buffers, and the admin views (lsof, the rdma tool).
+import type { KState, Proc } from "./state.js";
+import { FK_UVERBS, FK_IO_URING } from "./state.js";
+import { EINVAL, ENOENT } from "./errno.js";
+import type { SysArg, SysResult } from "./syscalls.js";
+import { ibvAllocPd, ibvDeallocPd, ibvRegMr, ibvDeregMr, ioUringRegisterBuffers, ioUringUnregisterBuffers, openSpecial } from "./rdma.js";
+import { lsofLines, rdmaLines } from "./proc.js";
+import { fget } from "./file.js";
+import { EBADF } from "./errno.js";
+
+const n = (a: SysArg | undefined): number => (typeof a === "number" ? a : 0);
+const str = (a: SysArg | undefined): string => (typeof a === "string" ? a : "");
+
+export function extraCall(s: KState, p: Proc, name: string, a: SysArg[], close: (fd: number) => number): SysResult {
+  switch (name) {
+    case "ibv_alloc_pd": return { ret: ibvAllocPd(s, p, n(a[0])) };
+    case "ibv_dealloc_pd": return { ret: ibvDeallocPd(s, n(a[0])) };
+    case "ibv_reg_mr": return { ret: ibvRegMr(s, p, n(a[0]), n(a[1]), n(a[2]), n(a[3])) };
+    case "ibv_dereg_mr": return { ret: ibvDeregMr(s, n(a[0])) };
+    case "ibv_close_device": {
+      const f = fget(s, p, n(a[0]));
+      if (f === null) return { ret: -EBADF };
+      return { ret: f.kind === FK_UVERBS ? close(n(a[0])) : -EINVAL };
+    }
+    case "io_uring_setup": return { ret: n(a[0]) <= 0 ? -EINVAL : openSpecial(s, p, FK_IO_URING, "anon_inode:[io_uring]") };
+    case "io_uring_register_buffers": return { ret: ioUringRegisterBuffers(s, p, n(a[0]), n(a[1]), n(a[2])) };
+    case "io_uring_unregister_buffers": return { ret: ioUringUnregisterBuffers(s, p, n(a[0])) };
+    case "lsof": return { ret: 0, lines: lsofLines(s, str(a[0])) };
+    case "rdma": {
+      const lines = rdmaLines(s, str(a[0]));
+      return lines === null ? { ret: -ENOENT } : { ret: 0, lines };
+    }
+  }
+  return { ret: -EINVAL };
+}

@@ -1,0 +1,291 @@
+// Today's Linux and each proposal of the thread, as data plus small hooks.
+// PROPOSALS.md (shared/docs) is the source; `choices` record where we had to choose.
+import type { KState, Proc, Inode, Lease, OpenFile } from "../kernel/state.js";
+import { FL_LAYOUT, FL_EXCLUSIVE, BLOCKED } from "../kernel/state.js";
+import type { Hooks, PolicyDoc } from "./types.js";
+import { EINVAL, EOPNOTSUPP, EFAULT, EPERM, ETXTBSY, EDEADLK, EINTR } from "../kernel/errno.js";
+import { F_LAYOUT, F_EXCLUSIVE, F_RDLCK } from "../kernel/uapi.js";
+import { isDax, pinnedInRange, daxWait, breakLayout, layoutLeases, heldLayout, waitUnpin } from "../kernel/layout.js";
+import { newWait } from "../kernel/locks.js";
+import { sendSigio, sendSignal, procByPid } from "../kernel/signal.js";
+import { SIGKILL, SI_USER } from "../kernel/signal_names.js";
+
+type P = PolicyDoc & Hooks;
+
+const noLayoutArgs = () => -EINVAL;
+
+/** Today: FOLL_LONGTERM refuses FS-DAX (EOPNOTSUPP) and write pins of dirty-tracked page cache (EFAULT). */
+function linuxPin(s: KState, _p: Proc, inode: Inode, dax: boolean, write: boolean): number {
+  if (dax) return -EOPNOTSUPP; // check_vma_flags: vma_is_fsdax; folio_is_longterm_pinnable (6.15)
+  const m = s.mounts[inode.mnt]!;
+  if (write && m.type !== "tmpfs") return -EFAULT; // writable_file_mapping_allowed (6.5)
+  return 0;
+}
+
+/** Today: a layout change waits for pinned DAX pages (dax_break_layout); nothing can refuse it. */
+function linuxLayout(s: KState, p: Proc, inode: Inode, start: number, end: number, frees: boolean, call: string, args: (number | string)[]): number {
+  if (frees && isDax(s, inode) && pinnedInRange(s, inode, start, end)) return daxWait(s, p, inode, start, end, call, args);
+  return 0;
+}
+
+const BASE: Omit<Hooks, "leaseArg" | "longtermPin" | "layoutChange"> = {
+  unlock: () => 0,
+  closeWithPins: () => "drop",
+  pinsHoldLeasedFile: false,
+  forceOdp: false,
+  setlayout: false,
+  filePinsView: false,
+  mrFileView: false,
+};
+
+export const LINUX: P = {
+  ...BASE,
+  name: "linux",
+  summary: "Today's Linux (6.18): fs/locks.c leases as they are, no layout leases for user space, FS-DAX not long-term pinnable.",
+  rules: [
+    "F_SETLEASE needs the file's owner uid or CAP_LEASE (EACCES), a regular file (EINVAL), a known type (EINVAL); F_LAYOUT is EINVAL.",
+    "check_conflicting_open: a read lease fails (EAGAIN) while anyone has the file open for write; a write lease unless the caller's fd is the only opener.",
+    "The lease belongs to the open file description: dup and fork share it; it goes at the last fput.",
+    "open for write and truncate(2) break every lease; a read-only open downgrades a write lease; ftruncate, fallocate, write, unlink and rename break none.",
+    "The holder gets SIGIO (SI_KERNEL, si_fd 0) or its F_SETSIG signal (POLL_MSG, si_fd); O_NONBLOCK breakers get EAGAIN, the break still starts.",
+    "Blocked breakers wait until the holder unlocks or downgrades, or fs.lease-break-time passes (<= 0: never); F_GETLEASE answers the target type meanwhile.",
+    "Long-term pins (ibv_reg_mr, io_uring fixed buffers): EOPNOTSUPP on FS-DAX, EFAULT for write pins of ext4/xfs page cache, allowed on tmpfs and anonymous memory.",
+    "A truncate or hole punch over pinned DAX pages waits for them (dax_break_layout); pinned page-cache pages are orphaned, not freed.",
+  ],
+  choices: [],
+  sources: ["fs/locks.c", "fs/open.c", "mm/gup.c check_vma_flags, writable_file_mapping_allowed", "fs/dax.c dax_break_layout", "man 2const F_GETLEASE"],
+  options: {},
+  leaseArg: noLayoutArgs,
+  longtermPin: (s, p, inode, dax, write) => linuxPin(s, p, inode, dax, write),
+  layoutChange: linuxLayout,
+};
+
+/** rfc-v1: F_LAYOUT exported, no conflict with opens. */
+function v1LeaseArg(_s: KState, _p: Proc, _f: OpenFile, arg: number): number {
+  return arg === F_LAYOUT ? FL_LAYOUT : -EINVAL;
+}
+
+/** RFC v1 patch 04: a FOLL_LONGTERM pin of FS-DAX needs a layout lease on the file (mapping_inode_has_layout). */
+function v1Pin(s: KState, p: Proc, inode: Inode, dax: boolean, write: boolean, out: { lease: number }): number {
+  if (!dax) return linuxPin(s, p, inode, dax, write);
+  const l = layoutLeases(inode).find((x) => !(x.flags & 1));
+  if (l === undefined) return -EPERM;
+  out.lease = l.id;
+  return 0;
+}
+
+/** RFC v1 patches 05-09: break the layout leases (SIGIO, wait), then ETXTBSY if a page of the sub-range is pinned. */
+function v1Layout(s: KState, p: Proc, inode: Inode, start: number, end: number, frees: boolean, call: string, args: (number | string)[]): number {
+  if (!isDax(s, inode) || !frees) return linuxLayout(s, p, inode, start, end, frees, call, args);
+  const r = breakLayout(s, p, inode, true, call, args, 0);
+  if (r !== 0) return r;
+  return pinnedInRange(s, inode, start, end) ? -ETXTBSY : 0;
+}
+
+const RFC_V1: P = {
+  ...BASE,
+  name: "rfc-v1",
+  summary: "Ira Weiny's RFC v1 (June 2019): F_LAYOUT leases; FS-DAX pins need one (EPERM); truncate breaks them, then fails (ETXTBSY) over pinned pages.",
+  rules: [
+    "fcntl(fd, F_SETLEASE, F_LAYOUT) takes an F_RDLCK|FL_LAYOUT lease, with no conflict check against other opens; F_GETLEASE answers F_LAYOUT.",
+    "ibv_reg_mr / io_uring buffers over FS-DAX fail with EPERM unless the file has a layout lease; the EOPNOTSUPP exclusion is gone.",
+    "ext4 and xfs truncate and hole punch break layout leases (SIGIO, wait up to fs.lease-break-time), then fail with ETXTBSY if a page of the sub-range is pinned; unpinned pages are truncated.",
+    "A broken or released lease stays gone: later pins fail with EPERM; existing pins stay and truncate keeps failing.",
+  ],
+  choices: ["Any layout lease on the file allows a pin (mapping_inode_has_layout), whoever holds it.", "Only truncate, punch, collapse, insert and zero range break layouts; allocating writes do not."],
+  sources: ["20190606014544.8339-1-ira.weiny@intel.com"],
+  options: {},
+  leaseArg: v1LeaseArg,
+  longtermPin: v1Pin,
+  layoutChange: v1Layout,
+};
+
+function exclusiveArgs(_s: KState, _p: Proc, _f: OpenFile, arg: number): number {
+  if (arg === F_LAYOUT) return FL_LAYOUT;
+  if (arg === (F_LAYOUT | F_EXCLUSIVE)) return FL_LAYOUT | FL_EXCLUSIVE;
+  return -EINVAL;
+}
+
+/** Pins need a layout lease set by the pinning process (exclusive ones only, if asked). */
+function heldPin(exclusive: boolean) {
+  return (s: KState, p: Proc, inode: Inode, dax: boolean, write: boolean, out: { lease: number }): number => {
+    if (!dax) return linuxPin(s, p, inode, dax, write);
+    const l = heldLayout(inode, p.pid, exclusive);
+    if (l === null) return -EPERM;
+    out.lease = l.id;
+    return 0;
+  };
+}
+
+const EXCLUSIVE: P = {
+  ...BASE,
+  name: "exclusive",
+  summary: "Dave Chinner's unbreakable layout leases: F_LAYOUT|F_EXCLUSIVE makes a third party's layout change fail with ETXTBSY before it starts, on every filesystem.",
+  rules: [
+    "F_LAYOUT is a plain layout lease, a recall: the holder gets SIGIO and must let go (it may retake it and re-map).",
+    "F_LAYOUT|F_EXCLUSIVE: truncate, punch, collapse, insert, zero range, or a write that allocates, by another process fails with ETXTBSY at once; no signal, no wait.",
+    "The holder's own layout changes pass its lease; one that reaches its own pinned pages waits on them (the app deadlocks itself, Jan Kara).",
+    "Not DAX-only: the same on every filesystem. Several processes may hold layout leases on one file.",
+    "FS-DAX pins need a layout lease (plain or exclusive) set by the pinning process (EPERM).",
+  ],
+  choices: ["A plain lease is enough to pin; holding pins across a recall is the holder's fault, and the truncate then waits for the pins."],
+  sources: ["Dave Chinner, June 2019 (seed thread)", "RFC v2 patch 02", "LPC 2019"],
+  options: {},
+  leaseArg: exclusiveArgs,
+  longtermPin: heldPin(false),
+  layoutChange: (s, p, inode, start, end, frees, call, args) => {
+    const r = breakLayout(s, p, inode, true, call, args, 0);
+    if (r !== 0) return r;
+    return frees ? linuxLayout(s, p, inode, start, end, frees, call, args) : 0;
+  },
+};
+
+const RFC_V2: P = {
+  ...BASE,
+  name: "rfc-v2",
+  summary: "Ira Weiny's RFC v2 (August 2019): pins need F_LAYOUT|F_EXCLUSIVE held by the pinner; pins are file_pins that keep the leased file (a zombie lease).",
+  rules: [
+    "FS-DAX pins need an F_LAYOUT|F_EXCLUSIVE lease set by the pinning process (EPERM).",
+    "Breaking an exclusive layout lease fails: ETXTBSY for others, EDEADLK for the holder's own process; nothing is signalled or queued.",
+    "Each pin holds a reference to the leased file (file_pins, owned by the uverbs context): closing the file and unmapping are allowed, the lease survives in the pins.",
+    "Without an exclusive lease, a truncate over pinned pages waits ('by fail I mean hang').",
+    "/proc/<pid>/file_pins lists each owner fd and the files it pins.",
+  ],
+  choices: ["Only FS-DAX files break layouts (ext4 and xfs on DAX), as in the patches."],
+  sources: ["20190809225833.6657-1-ira.weiny@intel.com", "20190814180848.GB31490@iweiny-DESK2.sc.intel.com"],
+  options: {},
+  leaseArg: exclusiveArgs,
+  longtermPin: heldPin(true),
+  layoutChange: (s, p, inode, start, end, frees, call, args) => {
+    if (!isDax(s, inode)) return linuxLayout(s, p, inode, start, end, frees, call, args);
+    const r = breakLayout(s, p, inode, true, call, args, -EDEADLK);
+    if (r !== 0) return r;
+    return linuxLayout(s, p, inode, start, end, frees, call, args);
+  },
+  pinsHoldLeasedFile: true,
+  filePinsView: true,
+};
+
+
+const STICKY: P = {
+  ...BASE,
+  name: "sticky",
+  summary: "Jan Kara and Dan Williams: a layout lease must be held until every pin taken under it is gone; what the last close does is an option.",
+  rules: [
+    "FS-DAX pins need a layout lease set by the pinning process (EPERM); the lease counts them.",
+    "F_UNLCK while pins remain sleeps until they are released.",
+    "Truncate and punch signal the holders; over pinned pages they fail (ETXTBSY); a lease with pins is never timed out.",
+    "Last fput of the leased file while pins remain: close=sigkill kills the pinners, close=revoke revokes their memory regions (device disassociate), close=block makes close(2) sleep until they are released.",
+  ],
+  choices: [
+    "A lease with no pins left behaves as in rfc-v1 (break, wait, then the sub-range check).",
+    "close=block applies to close(2); at exit or munmap the last fput acts as close=revoke, since a dying process cannot sleep forever.",
+    "close=sigkill kills the processes that registered the pins, not every process sharing the context.",
+  ],
+  sources: ["Jan Kara, June 2019 (seed thread)", "Dan Williams, June 2019", "20190814101714.GA26273@quack2.suse.cz", "20190817022603.GW6129@dread.disaster.area"],
+  options: { close: ["sigkill", "revoke", "block"] },
+  leaseArg: v1LeaseArg,
+  longtermPin: heldPin(false),
+  layoutChange: (s, p, inode, start, end, frees, call, args) => {
+    if (!isDax(s, inode) || !frees) return linuxLayout(s, p, inode, start, end, frees, call, args);
+    const sticky = layoutLeases(inode).filter((l) => l.pins > 0);
+    if (sticky.length === 0) return v1Layout(s, p, inode, start, end, frees, call, args);
+    for (const l of sticky) if (l.faFd >= 0) sendSigio(s, s.files[l.file]!, l.faFd);
+    return pinnedInRange(s, inode, start, end) ? -ETXTBSY : 0;
+  },
+  unlock: (s, p, l) => (l.pins > 0 ? waitUnpin(s, p, l, "fcntl", []) : 0),
+  closeWithPins: (s) => {
+    const o = (s.policy.split(",").find((x) => x.startsWith("close=")) ?? "close=sigkill").slice(6);
+    return o === "revoke" ? "revoke" : o === "block" ? "block" : "sigkill";
+  },
+};
+
+const SETLAYOUT: P = {
+  ...RFC_V1,
+  name: "setlayout",
+  summary: "Jeff Layton's F_SETLAYOUT/F_GETLAYOUT: layouts get their own fcntl commands (F_RDLCK/F_WRLCK/F_UNLCK), otherwise rfc-v1.",
+  rules: [
+    "fcntl(fd, F_SETLAYOUT, F_RDLCK|F_WRLCK|F_UNLCK) sets or drops a whole-file layout lease; F_GETLAYOUT answers it; F_SETLEASE F_LAYOUT is EINVAL.",
+    "Signals and timeouts as for leases; pins, truncate and punch as in rfc-v1.",
+  ],
+  choices: ["Whole-file layouts only (Jan Kara: ranges in the API, start=0 and end=EOF until supported); an F_WRLCK layout behaves as F_RDLCK."],
+  sources: ["Jeff Layton, 9 Jun 2019 and 14 Aug 2019", "20191003084359.GB17911@quack2.suse.cz"],
+  leaseArg: noLayoutArgs,
+  setlayout: true,
+};
+
+const MR_OWNED: P = {
+  ...BASE,
+  name: "mr-owned",
+  summary: "Jason Gunthorpe: the layout lease moves to the RDMA memory region that pins under it; the MR, not the file, keeps it.",
+  rules: [
+    "FS-DAX pins need a layout lease set by the pinning process (EPERM); the lease then belongs to the MR: it outlives close() and goes with ibv_dereg_mr.",
+    "A truncate or punch over pages an MR pins fails with ETXTBSY, and the MR's process gets SIGIO; leases without pins break as in rfc-v1.",
+    "rdma resource show mr and lsof name the file each MR pins.",
+  ],
+  choices: ["The MR cannot give the lease back on request, so there is no wait: the layout change fails at once."],
+  sources: ["Jason Gunthorpe, June 2019 (seed thread)"],
+  options: {},
+  leaseArg: v1LeaseArg,
+  longtermPin: heldPin(false),
+  layoutChange: (s, p, inode, start, end, frees, call, args) => {
+    if (!isDax(s, inode) || !frees) return linuxLayout(s, p, inode, start, end, frees, call, args);
+    const owned = layoutLeases(inode).filter((l) => l.pins > 0);
+    if (owned.length === 0) return v1Layout(s, p, inode, start, end, frees, call, args);
+    if (!pinnedInRange(s, inode, start, end)) return 0;
+    for (const l of owned) if (l.faFd >= 0) sendSigio(s, s.files[l.file]!, l.faFd);
+    return -ETXTBSY;
+  },
+  pinsHoldLeasedFile: true,
+  mrFileView: true,
+};
+
+const SIGKILL_OPTIN: P = {
+  ...BASE,
+  name: "sigkill-optin",
+  summary: "Dan Williams: an exclusive layout lease is an opt-in to be killed; a third party's layout change kills the holder instead of failing.",
+  rules: [
+    "F_LAYOUT|F_EXCLUSIVE needs F_SETSIG first (EINVAL otherwise); FS-DAX pins need that lease, set by the pinning process (EPERM).",
+    "A layout change by another process SIGKILLs the exclusive holders, then goes on once their pins are gone.",
+    "The holder's own layout change over its pinned pages fails with EDEADLK.",
+  ],
+  choices: ["The change waits for the killed holder's pins to be released (they go when its RDMA context closes)."],
+  sources: ["Dan Williams, June 2019 (seed thread)"],
+  options: {},
+  leaseArg: (s, p, f, arg) => {
+    const k = exclusiveArgs(s, p, f, arg);
+    if (k > 0 && (k & FL_EXCLUSIVE) && f.signum === 0) return -EINVAL;
+    return k;
+  },
+  longtermPin: heldPin(true),
+  layoutChange: (s, p, inode, start, end, frees, call, args) => {
+    if (!isDax(s, inode)) return linuxLayout(s, p, inode, start, end, frees, call, args);
+    for (const l of layoutLeases(inode)) {
+      if (!(l.kind & FL_EXCLUSIVE)) continue;
+      if (l.pid === p.pid) {
+        if (frees && pinnedInRange(s, inode, start, end)) return -EDEADLK;
+        continue;
+      }
+      const holder = procByPid(s, l.pid);
+      if (holder !== null) sendSignal(s, holder, { signo: SIGKILL, code: SI_USER, fd: 0, band: 0 });
+    }
+    return linuxLayout(s, p, inode, start, end, frees, call, args);
+  },
+};
+
+const ODP: P = {
+  ...LINUX,
+  name: "odp",
+  summary: "On-demand paging: memory regions take no pins; a truncate invalidates the device's mapping instead. Safe, but needs hardware that can fault.",
+  rules: [
+    "ibv_reg_mr registers on demand (as IBV_ACCESS_ON_DEMAND): no pins, on any filesystem, no lease needed.",
+    "A truncate or punch invalidates the range: the NIC's later access faults through the file's current mapping (a remote access error past EOF).",
+    "Everything else is today's Linux.",
+  ],
+  choices: ["Every MR is on demand; io_uring fixed buffers still pin as today."],
+  sources: ["Ira Weiny's cover letter (ODP as the alternative)", "drivers/infiniband/core/umem_odp.c"],
+  forceOdp: true,
+};
+
+export const PROPOSALS: P[] = [RFC_V1, RFC_V2, STICKY, EXCLUSIVE, SETLAYOUT, MR_OWNED, SIGKILL_OPTIN, ODP];
+void F_RDLCK;
