@@ -58,24 +58,49 @@ function cmdPolicies(): number {
   return 0;
 }
 
+const SHORT: Record<string, string> = {
+  "no-corruption": "C", "user-told": "T", "pinner-visible": "V", "recoverable": "R", "no-innocent-hang": "H",
+};
+
+/** A matrix cell: "held", or the first failing step and each failed property with its line. */
+function cell(r: RunReport): string {
+  const parts: string[] = [];
+  const f = r.steps.find((s) => !s.ok);
+  if (f !== undefined) parts.push(`@${f.line}`);
+  for (const v of r.violations ?? []) parts.push(`${SHORT[v.property] ?? v.property}${v.line}`);
+  if ((r.expectFailures ?? []).length > 0 && parts.length === 0) parts.push("expect");
+  return parts.length === 0 ? "held" : parts.join(" ");
+}
+
 /** The main job: every bundled scenario under every policy, as a table. */
 function cmdMatrix(dirs: string[]): number {
   const paths = scenarioFiles(dirs.length ? dirs : [new URL("../../../scenarios", import.meta.url).pathname]);
   const scs = paths.map(loadScenario);
   const names = ALL.map((p) => p.name);
   const width = Math.max(...scs.map((s) => s.name.length), 8);
-  process.stdout.write(`${"scenario".padEnd(width)}  ${names.map((n) => n.padEnd(10)).join("  ")}\n`);
-  let bad = 0;
+  const cols = names.map((n) => Math.max(n.length, 9));
+  process.stdout.write(`${"scenario".padEnd(width)}  ${names.map((n, i) => n.padEnd(cols[i]!)).join("  ")}\n`);
+  let held = 0, cells = 0;
+  const props = new Map<string, number>();
   for (const sc of scs) {
-    const cells = names.map((n) => {
+    const row = names.map((n, i) => {
       const r = runOnModel(sc, n).report;
-      if (!r.ok) bad++;
-      const c = firstFailure(r).padEnd(10);
-      return r.ok ? pc.green(c) : pc.red(c);
+      cells++;
+      for (const v of r.violations ?? []) props.set(`${n} ${v.property}`, (props.get(`${n} ${v.property}`) ?? 0) + 1);
+      const c = cell(r);
+      if (c === "held") held++;
+      const text = c.length > cols[i]! ? c.slice(0, cols[i]! - 1) + "+" : c.padEnd(cols[i]!);
+      return c === "held" ? pc.green(text) : pc.red(text);
     });
-    process.stdout.write(`${sc.name.padEnd(width)}  ${cells.join("  ")}\n`);
+    process.stdout.write(`${sc.name.padEnd(width)}  ${row.join("  ")}\n`);
   }
-  process.stdout.write(`\n${scs.length} scenarios x ${names.length} policies: ${scs.length * names.length - bad} held, ${bad} with a failing step\n`);
+  process.stdout.write(`\n${scs.length} scenarios x ${names.length} policies: ${held} held every step and property.\n`);
+  process.stdout.write("A cell lists the first step that did not go as written (@line) and each property that failed, with its line:\n");
+  process.stdout.write("C no-corruption, T user-told, V pinner-visible, R recoverable, H no-innocent-hang.\n");
+  for (const n of names) {
+    const failed = [...props].filter(([k]) => k.startsWith(n + " ")).map(([k, c]) => `${k.slice(n.length + 1)} x${c}`);
+    process.stdout.write(`  ${n.padEnd(14)} ${failed.length ? failed.join(", ") : "every property held in every scenario"}\n`);
+  }
   return 0;
 }
 

@@ -14,10 +14,11 @@ export function checkInvariants(s: KState) {
     if (p.wait !== null) {
       assert(p.state === PState.Blocked, `${p.name} has a wait but is not blocked`);
       if (p.wait.op === "open") { bump(fileRefs, p.wait.file); assert(p.fds[p.wait.fd] === -2, `${p.name} reserved fd ${p.wait.fd}`); }
-      else bump(inodeRefs, p.wait.ino);
+      else if (p.wait.op === "truncate") bump(inodeRefs, p.wait.ino);
     }
     if (p.state === PState.Exited || p.state === PState.Killed) assert(p.fds.length === 0 && p.vmas.length === 0, `dead ${p.name} holds files`);
   }
+  for (const ps of s.pinsets) if (ps !== null && ps.hold >= 0) bump(fileRefs, ps.hold);
   const reads = new Map<number, number>(), writes = new Map<number, number>();
   for (const p of s.procs) if (p.wait !== null && p.wait.op === "truncate") bump(writes, p.wait.ino);
   s.files.forEach((f, id) => {

@@ -5,7 +5,11 @@ import { fmtResult } from "../scenario/notation.js";
 import { boot } from "../kernel/boot.js";
 import type { KState, Proc } from "../kernel/state.js";
 import { PState, BLOCKED } from "../kernel/state.js";
-import { syscall, nextPid } from "../kernel/syscalls.js";
+import { syscall } from "../kernel/syscalls.js";
+import { Monitor, type StepOutcome } from "../props/monitor.js";
+import { nicWrite, nicRead } from "../kernel/rdma.js";
+import { fmtErrno } from "../scenario/notation.js";
+import { quoteBytes } from "../scenario/lex.js";
 import { advance, waitFor } from "../kernel/sched.js";
 import { signalName } from "../kernel/signal_names.js";
 import { resolveArgs } from "./resolve.js";
@@ -27,8 +31,10 @@ function isDead(p: Proc): boolean {
 }
 
 export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boolean } = {}): ModelRun {
-  const s = boot(sc);
+  const s = boot(sc, policy);
   const judge = new Judge();
+  const monitor = new Monitor();
+  let outcome: StepOutcome | null = null;
   const byName = (name: string): Proc => {
     const p = s.procs.find((x) => x.name === name);
     assert(p, `process ${name} exists`);
@@ -72,10 +78,33 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
         break;
     }
     if (opts.check !== false) checkInvariants(s);
+    monitor.check(s, step.line, outcome);
+    outcome = null;
   }
-  return { report: judge.report(sc.name, policy), state: s };
+  const report = judge.report(sc.name, policy);
+  report.violations = monitor.violations;
+  const wrong = sc.expects.filter((e) => monitor.holds(e.property) !== e.holds)
+    .map((e) => `line ${e.line}: ${e.property} was expected to ${e.holds ? "hold" : "fail"}, and it ${e.holds ? "failed" : "held"}`);
+  if (wrong.length > 0) {
+    report.expectFailures = wrong;
+    report.ok = false;
+  }
+  return { report, state: s };
+
+  /** The NIC's DMA, as a remote peer makes it happen: no process, no syscall. */
+  function runNic(step: CallStep) {
+    const args = resolveArgs(ctx, step);
+    if (step.name === "rdma_write") {
+      const r = nicWrite(s, Number(args[0]), Number(args[1]), String(args[2]));
+      judge.call(step, r < 0 ? fmtErrno(-r) : String(r));
+    } else {
+      const r = nicRead(s, Number(args[0]), Number(args[1]), Number(args[2]));
+      judge.call(step, r.ret < 0 ? fmtErrno(-r.ret) : quoteBytes(r.data));
+    }
+  }
 
   function runCall(step: CallStep) {
+    if (step.proc === "NIC") return runNic(step);
     const p = byName(step.proc);
     // A call that blocked without `...` in the script: this step first waits for it.
     if (p.state === PState.Blocked) waitFor(s, p, Number.POSITIVE_INFINITY);
@@ -93,9 +122,10 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
     const child = step.name === "fork" && step.expect?.k === "value" ? step.expect.text : "";
     lastCall.set(step.proc, step);
     const r = syscall(s, p, step.name, args, child);
-    if (step.name === "fork" && r.ret >= 0) void nextPid;
-    if (step.name === "cat") {
-      judge.cat(step, r.lines ?? null, r.lines === undefined ? fmtResult("cat", step.args, r.ret, nameOf) : undefined);
+    outcome = { proc: p, call: step.name, args, ret: r.ret };
+    if (r.lines !== undefined || step.name === "cat") {
+      const lines = r.lines?.map((l) => l.trim().replace(/\s+/g, " ")) ?? null;
+      judge.cat(step, lines, r.lines === undefined ? fmtResult("cat", step.args, r.ret, nameOf) : undefined);
       return;
     }
     const actual = actualOf(p, step);

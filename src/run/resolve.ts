@@ -1,6 +1,6 @@
 // Turns a call's written arguments into the raw values a syscall takes.
 import type { Arg, Step } from "../scenario/ast.js";
-import { CALLS, openFlagValue, symValue } from "../scenario/calls.js";
+import { CALLS, openFlagValue, symValue, IBV_ACCESS_FLAGS } from "../scenario/calls.js";
 import { ScriptError } from "../scenario/error.js";
 import * as U from "../kernel/uapi.js";
 import { signalByName } from "../kernel/signal_names.js";
@@ -16,10 +16,9 @@ function fail(ctx: ResolveCtx, step: Step, a: Arg, msg: string): never {
   throw new ScriptError(ctx.file, step.line, a.col, msg);
 }
 
-function varValue(ctx: ResolveCtx, step: Step, a: Arg & { k: "var" }): string {
-  const v = ctx.vars.get(a.v);
-  if (v === undefined) fail(ctx, step, a, `$${a.v} is used before it is bound`);
-  return v;
+/** A variable whose binding call failed is NULL (0), as the pointer a failed call leaves behind. */
+function varValue(ctx: ResolveCtx, _step: Step, a: Arg & { k: "var" }): string {
+  return ctx.vars.get(a.v) ?? "0";
 }
 
 function num(ctx: ResolveCtx, step: Step, a: Arg): number {
@@ -61,6 +60,7 @@ export function resolveArgs(ctx: ResolveCtx, step: Extract<Step, { k: "call" }>)
         if (cmd === "F_SETSIG") return signalByName(String((a as { v: unknown[] }).v[0])) ?? -1;
         if (cmd === "F_SETOWN") return ctx.pidOf(String((a as { v: unknown[] }).v[0]));
         if (cmd === "F_SETFL") return openFlagValue(a);
+        if (cmd === "F_SETLAYOUT") return symValue(a, U.LEASE_TYPES);
         return num(ctx, step, a);
       case "proc":
         return ctx.pidOf(String((a as { v: unknown[] }).v[0]));
@@ -72,6 +72,12 @@ export function resolveArgs(ctx: ResolveCtx, step: Extract<Step, { k: "call" }>)
         return symValue(a, U.MAP_FLAGS);
       case "fallocmode":
         return symValue(a, U.FALLOC_FLAGS);
+      case "handle":
+        return num(ctx, step, a);
+      case "ibvaccess":
+        return symValue(a, IBV_ACCESS_FLAGS);
+      case "str":
+        return a.k === "str" ? a.v : "";
     }
   });
 }

@@ -51,5 +51,7 @@ export interface Scenario {
   procs: ProcDecl[];
   /** Processes created by fork: child name -> parent name. */
   forks: Record<string, string>;
+  /** `@expect`: what the script says of the five properties (property -> holds?). */
+  expects: { line: number; property: string; holds: boolean }[];
   steps: Step[];
 }

@@ -6,7 +6,7 @@ import { signalByName, isStopSignal } from "../kernel/signal_names.js";
 
 export type ArgKind =
   | "fd" | "dirfd" | "path" | "oflags" | "mode" | "int" | "buf" | "rbuf" | "fcntlcmd" | "fcntlarg"
-  | "proc" | "sig" | "addr" | "prot" | "mapflags" | "fallocmode";
+  | "proc" | "sig" | "addr" | "prot" | "mapflags" | "fallocmode" | "handle" | "ibvaccess" | "str";
 
 export interface CallSig {
   args: ArgKind[];
@@ -14,6 +14,8 @@ export interface CallSig {
   optional?: number;
   /** No kernel has it: the oracle skips scenarios that use it. */
   modelOnly?: boolean;
+  /** Made by the NIC (the reserved process), not by a process. */
+  nic?: boolean;
 }
 
 export const CALLS: Record<string, CallSig> = {
@@ -39,6 +41,26 @@ export const CALLS: Record<string, CallSig> = {
   munmap: { args: ["addr", "int"] },
   fcntl: { args: ["fd", "fcntlcmd", "fcntlarg"], optional: 1 },
   cat: { args: ["path"] },
+  // RDMA verbs (rdma-core names): the context is an open file of /dev/infiniband/uverbs0.
+  ibv_alloc_pd: { args: ["fd"], modelOnly: true },
+  ibv_dealloc_pd: { args: ["handle"], modelOnly: true },
+  ibv_reg_mr: { args: ["handle", "addr", "int", "ibvaccess"], modelOnly: true },
+  ibv_dereg_mr: { args: ["handle"], modelOnly: true },
+  ibv_close_device: { args: ["fd"], modelOnly: true },
+  rdma_write: { args: ["handle", "int", "buf"], modelOnly: true, nic: true },
+  rdma_read: { args: ["handle", "int", "int"], modelOnly: true, nic: true },
+  // io_uring fixed buffers: a long-term pinner today's kernel has.
+  io_uring_setup: { args: ["int"] },
+  io_uring_register_buffers: { args: ["fd", "addr", "int"] },
+  io_uring_unregister_buffers: { args: ["fd"] },
+  // Admin views.
+  lsof: { args: ["path"], modelOnly: true },
+  rdma: { args: ["str"], modelOnly: true },
+};
+
+export const IBV_ACCESS_FLAGS: Record<string, number> = {
+  IBV_ACCESS_LOCAL_WRITE: 1, IBV_ACCESS_REMOTE_WRITE: 2, IBV_ACCESS_REMOTE_READ: 4, IBV_ACCESS_REMOTE_ATOMIC: 8,
+  IBV_ACCESS_MW_BIND: 16, IBV_ACCESS_ZERO_BASED: 32, IBV_ACCESS_ON_DEMAND: 64,
 };
 // strace spells the 64-bit variants with the suffix; they are the same calls here.
 CALLS.pread64 = CALLS.pread!;
@@ -121,6 +143,12 @@ function checkArg(kind: ArgKind, a: Arg, procs: Set<string>, cmd: string | null)
     case "fallocmode":
       if (a.k === "num") return null;
       return flagsOf(a, U.FALLOC_FLAGS, "FALLOC_FL_ flag");
+    case "handle":
+      return a.k === "var" || a.k === "num" ? null : "a handle is a $variable bound by the call that made it";
+    case "ibvaccess":
+      return flagsOf(a, IBV_ACCESS_FLAGS, "IBV_ACCESS_ flag");
+    case "str":
+      return a.k === "str" ? null : "expected a string";
   }
 }
 
@@ -136,6 +164,8 @@ function checkFcntlArg(cmd: string | null, a: Arg, procs: Set<string>): string |
       return checkArg("proc", a, procs, null);
     case "F_SETFL":
       return flagsOf(a, OPEN_TABLE, "open flag", U.OPEN_FLAG_ALIASES);
+    case "F_SETLAYOUT":
+      return a.k === "num" ? null : flagsOf(a, U.LEASE_TYPES, "layout type");
     default:
       return a.k === "num" ? null : "expected a number";
   }
@@ -163,12 +193,13 @@ export function checkCall(name: string, args: Arg[], procs: Set<string>): Check 
     return { arg: -1, msg: `${cmd} needs an argument` };
   if ((name === "write" || name.startsWith("pwrite")) && args[1]!.k === "str" && args[2]!.k === "num" && args[2]!.v > args[1]!.v.length)
     return { arg: 2, msg: `the buffer holds ${args[1]!.v.length} bytes, fewer than the count` };
+  if (name === "rdma_write" && args[1]!.k === "num" && args[2]!.k !== "str") return { arg: 2, msg: "the NIC writes the bytes of a string" };
   if (name === "cat" && args[0]!.k === "str" && !args[0]!.v.startsWith("/proc/"))
     return { arg: 0, msg: "cat reads /proc files only" };
   return null;
 }
 
 function needsArg(cmd: string): boolean {
-  return cmd === "F_SETLEASE" || cmd === "F_SETSIG" || cmd === "F_SETOWN" || cmd === "F_SETFL" ||
+  return cmd === "F_SETLEASE" || cmd === "F_SETLAYOUT" || cmd === "F_SETSIG" || cmd === "F_SETOWN" || cmd === "F_SETFL" ||
     cmd === "F_DUPFD" || cmd === "F_DUPFD_CLOEXEC" || cmd === "F_SETFD";
 }

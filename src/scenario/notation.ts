@@ -49,7 +49,10 @@ export function fmtResult(name: string, args: Arg[], ret: number, procName: (pid
       return fmtAddr(ret);
     case "fcntl":
       switch (fcntlCmd(args)) {
-        case "F_GETLEASE": return fmtLeaseType(ret);
+        case "F_GETLEASE":
+          if (ret & U.F_LAYOUT) return ret & U.F_EXCLUSIVE ? "F_LAYOUT|F_EXCLUSIVE" : "F_LAYOUT";
+          return fmtLeaseType(ret);
+        case "F_GETLAYOUT": return fmtLeaseType(ret);
         case "F_GETFL": return fmtGetfl(ret);
         case "F_GETSIG": return ret === 0 ? "0" : signalName(ret);
         case "F_GETOWN": return ret === 0 ? "0" : procName(ret);

@@ -5,9 +5,12 @@ import { commentStart, lexArgs, LexError, closingParen, readString } from "./lex
 import { checkCall, CALLS } from "./calls.js";
 import { canonicalErrno } from "../kernel/errno.js";
 import { signalByName, isStopSignal } from "../kernel/signal_names.js";
+import { PROPERTIES } from "../props/names.js";
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
 export const RESERVED_PROCS = new Set(["NIC"]);
+/** Device files the model defines, which a script may open outside every @fs. */
+const DEVICES = new Set(["/dev/infiniband/uverbs0"]);
 const KNOWN_CAPS = new Set([
   "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
   "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
@@ -28,7 +31,7 @@ class Parser {
   private line = 0;
 
   constructor(private file: string) {
-    this.sc = { file, name: "", leaseBreakTime: null, leasesEnable: null, mounts: [], files: [], procs: [], forks: {}, steps: [] };
+    this.sc = { file, name: "", leaseBreakTime: null, leasesEnable: null, mounts: [], files: [], procs: [], forks: {}, steps: [], expects: [] };
   }
 
   err(col: number, msg: string): never {
@@ -63,7 +66,7 @@ class Parser {
     const m = /^([A-Za-z][A-Za-z0-9_]*)\s*:\s*/.exec(body);
     if (!m) this.err(col, "expected a directive, `sleep`, or `NAME: call`");
     const proc = m[1]!;
-    if (!this.procs.has(proc)) this.err(col, `unknown process ${proc} (declare it with @proc or create it with fork)`);
+    if (!this.procs.has(proc) && proc !== "NIC") this.err(col, `unknown process ${proc} (declare it with @proc or create it with fork)`);
     this.stepFor(proc, body.slice(m[0].length), col + m[0].length, body);
   }
 
@@ -103,6 +106,8 @@ class Parser {
         return this.fileDecl(rest, restCol);
       case "proc":
         return this.procDecl(rest, restCol);
+      case "expect":
+        return this.expectDecl(rest, restCol);
       default:
         this.err(col, `unknown directive @${name}`);
     }
@@ -220,6 +225,24 @@ class Parser {
     this.procs.add(head);
   }
 
+  /** `@expect all hold`, `@expect PROPERTY fails`, `@expect PROPERTY holds`. */
+  private expectDecl(rest: string, col: number) {
+    const t = rest.trim().split(/\s+/);
+    if (t.length === 2 && t[0] === "all" && t[1] === "hold") {
+      for (const p of PROPERTIES) this.setExpect(p, true, col);
+      return;
+    }
+    if (t.length !== 2 || !(PROPERTIES as readonly string[]).includes(t[0]!) || (t[1] !== "fails" && t[1] !== "holds"))
+      this.err(col, `@expect takes "all hold" or PROPERTY fails|holds, with PROPERTY one of ${PROPERTIES.join(", ")}`);
+    this.setExpect(t[0]!, t[1] === "holds", col);
+  }
+
+  private setExpect(property: string, holds: boolean, col: number) {
+    const prev = this.sc.expects.find((e) => e.property === property);
+    if (prev !== undefined && prev.holds !== holds) this.err(col, `@expect contradicts line ${prev.line} about ${property}`);
+    if (prev === undefined) this.sc.expects.push({ line: this.line, property, holds });
+  }
+
   private sleep(body: string, col: number) {
     const m = /^sleep\s+(\d+(?:\.\d+)?)(s|ms)\s*$/.exec(body);
     if (!m) this.err(col, "sleep takes a duration such as 1.5s or 200ms");
@@ -230,6 +253,7 @@ class Parser {
 
   private stepFor(proc: string, rest: string, col: number, whole: string) {
     const text = rest;
+    if (proc === "NIC" && !/^[a-z_]+\(/.test(rest)) this.err(col, "the NIC makes only rdma_write and rdma_read");
     if (rest.startsWith("---")) return this.sigLine(proc, rest, col);
     if (rest.startsWith("+++")) {
       const m = /^\+\+\+\s+(killed by (SIG[A-Z0-9+]+)|exited with (\d+)|running)\s+\+\+\+$/.exec(rest);
@@ -259,13 +283,16 @@ class Parser {
     if (close < 0) this.err(col + open, "unbalanced parentheses");
     let args: Arg[];
     try { args = lexArgs(rest.slice(open + 1, close), col + open + 1); } catch (e) { this.lexFail(e, col + open + 1); }
+    if ((proc === "NIC") !== (CALLS[name]!.nic === true))
+      this.err(col, proc === "NIC" ? "the NIC makes only rdma_write and rdma_read" : `${name} is made by the NIC: write NIC: ${name}(...)`);
     if (this.pending.has(proc)) this.err(col, `${proc} makes a call while blocked in ${this.pending.get(proc)} (write <... ${this.pending.get(proc)} resumed> first)`);
     const chk = checkCall(name, args, this.procs);
     if (chk !== null) {
       const a = chk.arg >= 0 ? args[chk.arg]! : null;
       this.err(a === null ? col : a.col + (chk.at !== undefined ? Math.max(0, a.text.indexOf(chk.at)) : 0), chk.msg);
     }
-    for (const a of args) if (a.k === "str" && (CALLS[name]!.args[args.indexOf(a)] === "path") && !a.v.startsWith("/proc/")) this.mountOf(a.v, a.col);
+    for (const a of args)
+      if (a.k === "str" && CALLS[name]!.args[args.indexOf(a)] === "path" && !a.v.startsWith("/proc/") && !(name === "open" && DEVICES.has(a.v))) this.mountOf(a.v, a.col);
     if (name === "open" || name === "openat") {
       const p = args[name === "open" ? 0 : 1]!;
       if (p.k === "str" && p.v.startsWith("/proc/")) this.err(p.col, "/proc files are read with cat(...)");

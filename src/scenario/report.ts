@@ -13,12 +13,18 @@ export interface StepReport {
   ok: boolean;
 }
 
+export interface Violation { line: number; property: string; detail: string }
+
 export interface RunReport {
   scenario: string;
   policy: string;
   ok: boolean | null;
   steps: StepReport[];
   skipped?: string;
+  /** The model's property monitors: the first step at which each property failed. */
+  violations?: Violation[];
+  /** `@expect` lines that did not come true. */
+  expectFailures?: string[];
 }
 
 /** A signal as a handler saw it. */
@@ -134,6 +140,7 @@ export function formatReport(r: RunReport, color: (s: string, ok: boolean) => st
   }
   for (const s of r.steps) {
     const who = s.proc === null ? "" : `${s.proc}: `;
+    const found = (r.violations ?? []).filter((v) => v.line === s.line);
     let line: string;
     if (s.step.startsWith("---") || s.step.startsWith("+++")) {
       line = s.step.startsWith("---") ? `${who}--- ${s.actual} ---` : `${who}+++ ${s.actual} +++`;
@@ -143,7 +150,9 @@ export function formatReport(r: RunReport, color: (s: string, ok: boolean) => st
     } else line = `${who}${s.step}${s.actual === "..." ? " ..." : ` = ${s.actual}`}`;
     const mark = s.ok ? "" : `    # FAILED: expected ${s.expected}`;
     out.push(`${String(s.line).padStart(4)}  ${color(line + mark, s.ok)}`);
+    for (const v of found) out.push(`      ${color(`! ${v.property} fails: ${v.detail}`, false)}`);
   }
+  for (const e of r.expectFailures ?? []) out.push(color(`expectation failed: ${e}`, false));
   out.push(r.ok ? "ok" : "FAILED");
   return out.join("\n");
 }

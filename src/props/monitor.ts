@@ -1,0 +1,167 @@
+// The five properties of PROPOSALS.md, checked after every step. A property that fails is
+// a finding about the policy, not an error of the run.
+import type { KState, Proc, PinSet, Inode } from "../kernel/state.js";
+import { PState, PIN_DAX, BLOCKED } from "../kernel/state.js";
+import { policyOf } from "../policy/registry.js";
+import { quadTarget } from "../kernel/gup.js";
+import { cloneState } from "../kernel/snapshot.js";
+import { sendSignal } from "../kernel/signal.js";
+import { settle } from "../kernel/sched.js";
+import { syscall, dispatch, nextPid } from "../kernel/syscalls.js";
+import { SIGKILL, SI_USER } from "../kernel/signal_names.js";
+import { ETXTBSY, EDEADLK } from "../kernel/errno.js";
+import * as U from "../kernel/uapi.js";
+import { MMAP_TOP } from "../kernel/mm.js";
+
+export { PROPERTIES } from "./names.js";
+export interface Violation { line: number; property: string; detail: string }
+
+function alive(p: Proc): boolean {
+  return p.state === PState.Running || p.state === PState.Blocked;
+}
+
+function pinCount(ps: PinSet): number {
+  return ps.pinned.length / 4;
+}
+
+/** The live processes an admin view attributes a pin set to (rdma resource show, fdinfo, file_pins). */
+export function namedPinners(s: KState, ps: PinSet): Proc[] {
+  const out: Proc[] = [];
+  const add = (p: Proc | undefined) => { if (p !== undefined && alive(p) && !out.includes(p)) out.push(p); };
+  // rdma resource show mr names the process that registered the MR.
+  if (ps.kind === "mr") add(s.procs.find((p) => p.pid === ps.pid));
+  // io_uring: /proc/<pid>/fdinfo of the ring lists its buffers; file_pins lists the owner fd's pins.
+  if (ps.kind === "uring" || policyOf(s).filePinsView) for (const p of s.procs) if (p.fds.includes(ps.ctx)) add(p);
+  return out;
+}
+
+function pinsOn(ps: PinSet, ino: number): boolean {
+  for (let i = 0; i < ps.pinned.length; i += 4) if (ps.pinned[i + 3] === ino) return true;
+  return false;
+}
+
+function holdsLeaseOrPin(s: KState, p: Proc): boolean {
+  for (const inode of s.inodes) if (inode !== null) for (const l of inode.leases) if (l.pid === p.pid || p.fds.includes(l.file)) return true;
+  for (const ps of s.pinsets) if (ps !== null && pinCount(ps) > 0 && (ps.pid === p.pid || p.fds.includes(ps.ctx))) return true;
+  return false;
+}
+
+/** The calls that change a layout, and the errnos that mean "refused because of a pin". */
+const LAYOUT_CALLS = new Set(["truncate", "ftruncate", "fallocate", "open", "write", "pwrite", "pwrite64"]);
+
+export interface StepOutcome { proc: Proc | null; call: string; args: (number | string)[]; ret: number }
+
+export class Monitor {
+  readonly violations: Violation[] = [];
+  private failed = new Set<string>();
+
+  private add(line: number, property: string, detail: string) {
+    if (this.failed.has(property)) return;
+    this.failed.add(property);
+    this.violations.push({ line, property, detail });
+  }
+
+  failedSet(): Set<string> {
+    return this.failed;
+  }
+
+  /** After a step: the state's own events, then each property checked on the state. */
+  check(s: KState, line: number, out: StepOutcome | null) {
+    for (const e of s.events) this.add(line, e.property, e.detail);
+    s.events.length = 0;
+    this.noCorruption(s, line);
+    this.pinnerVisible(s, line);
+    this.innocentHang(s, line);
+    if (out !== null) this.recoverable(s, line, out);
+  }
+
+  private noCorruption(s: KState, line: number) {
+    for (const ps of s.pinsets) {
+      if (ps === null) continue;
+      for (let i = 0; i < ps.pinned.length; i += 4) {
+        if (ps.pinned[i] !== PIN_DAX) continue;
+        const t = quadTarget(s, ps.pinned, i);
+        const want = ps.pinned[i + 3]!;
+        if (t.owner === want) continue;
+        const m = s.mounts[ps.pinned[i + 1]!]!;
+        const what = t.owner < 0 ? "freed" : `given to ${s.inodes[t.owner]!.path}`;
+        this.add(line, "no-corruption", `block ${t.block} of ${m.path}, pinned by ${ps.kind === "mr" ? "MR" : "io_uring buffer"} ${ps.id} for ${ps.files[i / 4]}, was ${what} while the device can still write it`);
+      }
+    }
+  }
+
+  private pinnerVisible(s: KState, line: number) {
+    for (const ps of s.pinsets) {
+      if (ps === null || pinCount(ps) === 0) continue;
+      if (namedPinners(s, ps).length > 0) continue;
+      const files = [...new Set(ps.files)].join(", ");
+      this.add(line, "pinner-visible", `${pinCount(ps)} pages of ${files} pinned by ${ps.kind === "mr" ? "MR" : "io_uring buffer"} ${ps.id}, and no admin view names a live process`);
+    }
+  }
+
+  private innocentHang(s: KState, line: number) {
+    for (const p of s.procs) {
+      if (p.state !== PState.Blocked || p.wait === null) continue;
+      const forever = p.wait.kind !== "lease" || p.wait.wake < 0;
+      if (!forever || holdsLeaseOrPin(s, p)) continue;
+      this.add(line, "no-innocent-hang", `${p.name} waits in ${p.call} with no timeout, and holds no lease and no pin`);
+    }
+  }
+
+  /** Refused (ETXTBSY, EDEADLK) or asleep on pins: killing the named pinners must let the call succeed. */
+  private recoverable(s: KState, line: number, out: StepOutcome) {
+    if (!LAYOUT_CALLS.has(out.call) || out.proc === null) return;
+    const p = out.proc;
+    const asleep = out.ret === BLOCKED && p.wait !== null && p.wait.kind !== "lease";
+    if (out.ret !== -ETXTBSY && out.ret !== -EDEADLK && !asleep) return;
+    const inode = targetInode(s, p, out);
+    if (inode === null) return;
+    const c = cloneState(s);
+    const named = new Set<number>();
+    for (const ps of c.pinsets) if (ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino)) for (const q of namedPinners(c, ps)) named.add(q.pid);
+    for (const q of c.procs) if (named.has(q.pid)) sendSignal(c, q, { signo: SIGKILL, code: SI_USER, fd: 0, band: 0 });
+    settle(c);
+    const cp = c.procs.find((x) => x.pid === p.pid)!;
+    let ok: boolean;
+    if (alive(cp) && !asleep) {
+      cp.sigpend = 0;
+      const r = dispatch(c, cp, out.call, out.args).ret;
+      ok = r >= 0 && r !== BLOCKED;
+    } else if (alive(cp)) ok = cp.state === PState.Running && cp.done && cp.ret >= 0;
+    else ok = adminRetry(c, inode, out);
+    if (ok) return;
+    const who = [...named].map((pid) => s.procs.find((x) => x.pid === pid)!.name);
+    this.add(line, "recoverable", `killing ${who.length ? who.join(", ") : "the processes the admin views name (none)"} does not let ${p.name}'s ${out.call} of ${inode.path} succeed`);
+  }
+
+  /** What happened to each property, for @expect. */
+  holds(property: string): boolean {
+    return !this.failed.has(property);
+  }
+}
+
+function targetInode(s: KState, p: Proc, out: StepOutcome): Inode | null {
+  const path = out.call === "truncate" || out.call === "open" ? out.args[0] : null;
+  if (typeof path === "string") { const ino = s.dents[path]; return ino === undefined ? null : s.inodes[ino] ?? null; }
+  const fd = out.args[0];
+  if (typeof fd !== "number" || fd < 0 || fd >= p.fds.length || p.fds[fd]! < 0) return null;
+  return s.inodes[s.files[p.fds[fd]!]!.ino] ?? null;
+}
+
+/** The original caller died with the pinners: a root process makes the same change by path. */
+function adminRetry(c: KState, inode: Inode, out: StepOutcome): boolean {
+  const pid = nextPid(c);
+  c.procs.push({ ...c.procs[0]!, pid, name: "admin", ppid: 1, uid: 0, gid: 0, caps: 0xff, sigDefault: false, state: PState.Running, code: 0,
+    fds: [], vmas: [], mmapBase: MMAP_TOP, sigs: [], sigpend: 0, fatal: 0, wait: null, call: "", ret: 0, done: true });
+  const admin = c.procs[c.procs.length - 1]!;
+  let r: number;
+  if (out.call === "fallocate") {
+    const fd = syscall(c, admin, "open", [inode.path, U.O_RDWR, 0]).ret;
+    if (fd < 0) return false;
+    r = syscall(c, admin, "fallocate", [fd, ...out.args.slice(1)]).ret;
+  } else {
+    const len = out.call === "ftruncate" || out.call === "truncate" ? Number(out.args[1]) : 0;
+    r = syscall(c, admin, "truncate", [inode.path, len]).ret;
+  }
+  return r >= 0 && r !== BLOCKED;
+}
