@@ -63,6 +63,7 @@ test("--json prints the contract's object", () => {
       { line: 5, proc: "A", step: 'open("/mnt/t/f", O_RDONLY)', expected: "3", actual: "3", ok: true },
       { line: 6, proc: "A", step: "fcntl(3, F_GETLEASE)", expected: "F_RDLCK", actual: "F_UNLCK", ok: false },
     ],
+    violations: [],
   });
 });
 

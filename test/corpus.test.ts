@@ -12,7 +12,7 @@ const DIR = new URL("../../scenarios", import.meta.url).pathname;
 for (const file of scenarioFiles([DIR])) {
   test(file.slice(DIR.length + 1), () => {
     const sc = parseScenario(readFileSync(file, "utf8"), file);
-    const { report } = runOnModel(sc);
+    const { report } = runOnModel(sc, sc.policy);
     assert.ok(report.ok, formatReport(report));
   });
 }

@@ -26,11 +26,12 @@ function firstFailure(r: RunReport): string {
   return f === undefined ? "held" : `line ${f.line}`;
 }
 
-function cmdRun(files: string[], opts: { policy: string; json?: boolean }): number {
-  const policy = policyArg(opts.policy);
+function cmdRun(files: string[], opts: { policy?: string; json?: boolean }): number {
+  const policy = opts.policy === undefined ? undefined : policyArg(opts.policy);
   const paths = scenarioFiles(files);
   const scs = paths.map(loadScenario); // every script is checked before any runs
-  const reports = scs.map((sc) => runOnModel(sc, policy).report);
+  // Without --policy, each script runs under the policy it is written for (@policy, default linux).
+  const reports = scs.map((sc) => runOnModel(sc, policy ?? sc.policy).report);
   if (opts.json) {
     process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + "\n");
   } else if (reports.length === 1) {
@@ -110,8 +111,8 @@ export async function main(argv: string[]): Promise<number> {
   program.name("daxlease").description("An executable model of Linux file leases and long-term page pins").version(VERSION)
     .exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.command("run").description("run scenarios on the model").argument("<files...>", "scenario files or directories")
-    .option("--policy <name>", "the policy to run under", "linux").option("--json", "print the JSON report")
-    .action((files: string[], opts: { policy: string; json?: boolean }) => { code = cmdRun(files, opts); });
+    .option("--policy <name>", "the policy to run under (default: the script's @policy, or linux)").option("--json", "print the JSON report")
+    .action((files: string[], opts: { policy?: string; json?: boolean }) => { code = cmdRun(files, opts); });
   program.command("policies").description("list the policies and their rules").action(() => { code = cmdPolicies(); });
   program.command("matrix").description("run every scenario under every policy (npm start)").argument("[dirs...]")
     .action((dirs: string[]) => { code = cmdMatrix(dirs); });

@@ -53,5 +53,7 @@ export interface Scenario {
   forks: Record<string, string>;
   /** `@expect`: what the script says of the five properties (property -> holds?). */
   expects: { line: number; property: string; holds: boolean }[];
+  /** `@policy NAME`: the policy the script's expectations are written for (default linux). */
+  policy: string;
   steps: Step[];
 }

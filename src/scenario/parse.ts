@@ -6,6 +6,7 @@ import { checkCall, CALLS } from "./calls.js";
 import { canonicalErrno } from "../kernel/errno.js";
 import { signalByName, isStopSignal } from "../kernel/signal_names.js";
 import { PROPERTIES } from "../props/names.js";
+import { parsePolicy } from "../policy/registry.js";
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
 export const RESERVED_PROCS = new Set(["NIC"]);
@@ -31,7 +32,7 @@ class Parser {
   private line = 0;
 
   constructor(private file: string) {
-    this.sc = { file, name: "", leaseBreakTime: null, leasesEnable: null, mounts: [], files: [], procs: [], forks: {}, steps: [], expects: [] };
+    this.sc = { file, name: "", leaseBreakTime: null, leasesEnable: null, mounts: [], files: [], procs: [], forks: {}, steps: [], expects: [], policy: "linux" };
   }
 
   err(col: number, msg: string): never {
@@ -108,6 +109,12 @@ class Parser {
         return this.procDecl(rest, restCol);
       case "expect":
         return this.expectDecl(rest, restCol);
+      case "policy": {
+        const p = parsePolicy(rest.trim());
+        if (typeof p === "string") this.err(restCol, p);
+        this.sc.policy = rest.trim();
+        return;
+      }
       default:
         this.err(col, `unknown directive @${name}`);
     }
