@@ -6,6 +6,7 @@ import { runOnModel } from "../src/run/model.js";
 import { syscall, type SysArg } from "../src/kernel/syscalls.js";
 import { cloneState, hashState } from "../src/kernel/snapshot.js";
 import * as U from "../src/kernel/uapi.js";
+import { ETXTBSY } from "../src/kernel/errno.js";
 
 const sc = parseScenario(`@scenario bench
 @fs /mnt/t type=ext4
@@ -96,3 +97,49 @@ console.log(`copy of a 4-process state:          ${ch.copy.toFixed(3)} µs`);
 console.log(`hash of a 4-process state:          ${ch.hash.toFixed(3)} µs`);
 console.log(`copy + hash:                        ${ch.both.toFixed(3)} µs  (${(ch.both / 2).toFixed(2)}x the 2 µs budget)`);
 console.log(`for scale, JSON.stringify of it:    ${ch.json.toFixed(3)} µs  (copy + hash is ${(ch.json / ch.both).toFixed(1)}x cheaper)`);
+
+/**
+ * Truncate/punch over a DAX file with P pinned ranges (one MR of one page each, every
+ * other page pinned): the layout check must not walk the pins, so the cost should barely grow with P.
+ */
+function punchCost(P: number): { punch: number; refused: number } {
+  const pages = 2 * P + 8;
+  const text = `@scenario pins
+@fs /mnt/pmem type=xfs dax=always size=${(pages + 64) * 4096}
+@file /mnt/pmem/a size=${pages * 4096} uid=1000
+@proc A uid=1000
+@proc B uid=1000
+`;
+  const s = boot(parseScenario(text, "pins.scn"), "rfc-v1");
+  const [A, B] = [s.procs[0]!, s.procs[1]!];
+  syscall(s, A, "open", ["/mnt/pmem/a", U.O_RDWR, 0]);
+  syscall(s, A, "fcntl", [3, U.F_SETLEASE, U.F_LAYOUT]);
+  const base = syscall(s, A, "mmap", [0, pages * 4096, U.PROT_READ | U.PROT_WRITE, U.MAP_SHARED, 3, 0]).ret;
+  syscall(s, A, "open", ["/dev/infiniband/uverbs0", U.O_RDWR, 0]);
+  const pd = syscall(s, A, "ibv_alloc_pd", [4]).ret;
+  for (let i = 0; i < P; i++) syscall(s, A, "ibv_reg_mr", [pd, base + 2 * i * 4096, 4096, 1]);
+  syscall(s, A, "fcntl", [3, U.F_SETLEASE, U.F_UNLCK]);
+  syscall(s, B, "open", ["/mnt/pmem/a", U.O_RDWR, 0]);
+  const reps = 2000;
+  const PUNCH = U.FALLOC_FL_PUNCH_HOLE | U.FALLOC_FL_KEEP_SIZE;
+  // An unpinned page in the middle (punched, then allocated again), and a pinned one (refused).
+  const mid = (2 * Math.floor(P / 2) + 1) * 4096;
+  let t0 = performance.now();
+  for (let i = 0; i < reps; i++) {
+    if (syscall(s, B, "fallocate", [3, PUNCH, mid, 4096]).ret !== 0) throw new Error("punch refused");
+    syscall(s, B, "fallocate", [3, 0, mid, 4096]);
+  }
+  const punch = ((performance.now() - t0) * 1000) / reps;
+  t0 = performance.now();
+  for (let i = 0; i < reps; i++) if (syscall(s, B, "truncate", ["/mnt/pmem/a", mid - 4096]).ret !== -ETXTBSY) throw new Error("truncate not refused");
+  const refused = ((performance.now() - t0) * 1000) / reps;
+  return { punch, refused };
+}
+
+const sizes = [100, 1000, 10_000, 100_000, 1_000_000];
+punchCost(100); // warm-up: the first measurement would otherwise include compilation
+const costs = sizes.map((P) => ({ P, ...punchCost(P) }));
+console.log("hole punch (unpinned page) and truncate (refused: pinned pages) on a DAX file with P pinned ranges, rfc-v1:");
+for (const c of costs) console.log(`  P = ${String(c.P).padStart(9)}: punch+refill ${c.punch.toFixed(2)} µs, refused truncate ${c.refused.toFixed(2)} µs`);
+const first = costs[0]!, last = costs[costs.length - 1]!;
+console.log(`  P grew ${last.P / first.P}x; punch cost grew ${(last.punch / first.punch).toFixed(2)}x, refused truncate ${(last.refused / first.refused).toFixed(2)}x`);

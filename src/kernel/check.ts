@@ -44,6 +44,8 @@ export function checkInvariants(s: KState) {
   });
   s.mounts.forEach((m) => {
     assert(m.owner.length <= m.nblocks, `${m.path} uses more blocks than it has`);
+    assert(m.holes === m.owner.filter((o) => o === -1).length, `${m.path} counts ${m.holes} free entries`);
+    assert(m.holes === 0 || m.owner.indexOf(-1) >= m.hint, `${m.path}: a free block below the allocator's hint`);
     m.owner.forEach((ino, b) => {
       if (ino < 0) return;
       const inode = s.inodes[ino];

@@ -19,8 +19,9 @@ export function evict(s: KState, inode: Inode) {
 
 /** The lowest free physical block, now owned by `ino`; -1 when the device is full. */
 export function allocBlock(m: Mount, ino: number): number {
-  let b = m.owner.indexOf(-1);
-  if (b < 0) {
+  let b = m.holes > 0 ? m.owner.indexOf(-1, m.hint) : -1;
+  if (b >= 0) { m.holes--; m.hint = b + 1; }
+  else {
     if (m.owner.length >= m.nblocks) return -1;
     b = m.owner.length;
     m.owner.push(-1);
@@ -34,9 +35,11 @@ export function allocBlock(m: Mount, ino: number): number {
 export function freeBlock(m: Mount, b: number, ino: number) {
   assert(m.owner[b] === ino, `block ${b} freed by inode ${ino} but owned by ${m.owner[b]}`);
   m.owner[b] = -1;
+  m.holes++;
+  if (b < m.hint) m.hint = b;
   // A pinned DAX block freed by the filesystem keeps its bytes: the device still reaches them.
   if (!((m.pins[b] ?? 0) > 0)) m.data[b] = "";
-  while (m.owner.length > 0 && m.owner[m.owner.length - 1] === -1 && !((m.pins[m.owner.length - 1] ?? 0) > 0)) { m.owner.pop(); m.data.pop(); }
+  while (m.owner.length > 0 && m.owner[m.owner.length - 1] === -1 && !((m.pins[m.owner.length - 1] ?? 0) > 0)) { m.owner.pop(); m.data.pop(); m.holes--; }
 }
 
 export function newInode(s: KState, mnt: number, mode: number, uid: number, gid: number, path: string): Inode {

@@ -20,10 +20,10 @@ export const IBV_ACCESS = {
 } as const;
 const WRITE_ACCESS = 1 | 2 | 8;
 
+/** Handles are never reused while the run lasts (0 stays unused, as NULL): a stale handle stays stale. */
 function newPinSet(s: KState, ps: Omit<PinSet, "id">): PinSet {
-  let id = s.pinsets.indexOf(null);
-  if (id < 0) id = s.pinsets.length;
-  if (id === 0) { s.pinsets.push(null); id = 1; } // handle 0 stays unused, as NULL
+  if (s.pinsets.length === 0) s.pinsets.push(null);
+  const id = s.pinsets.length;
   const full: PinSet = { id, ...ps };
   s.pinsets[id] = full;
   return full;
@@ -47,8 +47,6 @@ export function releasePinSet(s: KState, ps: PinSet, keepRecord = false) {
   if (keepRecord) ps.dead = true;
   else {
     s.pinsets[ps.id] = null;
-    while (s.pinsets.length > 1 && s.pinsets[s.pinsets.length - 1] === null) s.pinsets.pop();
-    if (s.pinsets.length === 1) s.pinsets.pop();
   }
 }
 

@@ -125,7 +125,7 @@ function hashInode(i: Inode | null) {
 }
 
 function hashMount(m: Mount) {
-  str(m.path); str(m.type); str(m.dax); num(m.bsize); num(m.nblocks); nums(m.owner); nums(m.pins); num(m.root); num(m.dev);
+  str(m.path); str(m.type); str(m.dax); num(m.bsize); num(m.nblocks); nums(m.owner); nums(m.pins); num(m.holes); num(m.hint); num(m.root); num(m.dev);
   const data = m.data;
   mix(data.length);
   for (let i = 0; i < data.length; i++) str(data[i]!);

@@ -152,6 +152,10 @@ export interface Mount {
   data: string[];
   /** Physical block -> long-term pins on it (an FS-DAX page is its block); may reach past `owner`. */
   pins: number[];
+  /** How many free (-1) entries `owner` has: 0 lets the allocator append without a search. */
+  holes: number;
+  /** No free entry of `owner` lies below this index: the allocator's search starts here. */
+  hint: number;
   root: number;
   dev: number;
 }
