@@ -54,7 +54,6 @@ export function releasePinSet(s: KState, ps: PinSet, keepRecord = false) {
 export function releaseOwner(s: KState, f: OpenFile) {
   for (const ps of [...s.pinsets]) if (ps !== null && ps.ctx === f.id) releasePinSet(s, ps);
   s.pds.forEach((d, i) => { if (d !== null && d.ctx === f.id) s.pds[i] = null; });
-  while (s.pds.length > 0 && s.pds[s.pds.length - 1] === null) s.pds.pop();
 }
 
 /** open("/dev/infiniband/uverbs0") and io_uring_setup: a file with no data, on an inode outside every mount. */
@@ -76,9 +75,9 @@ export function ibvAllocPd(s: KState, p: Proc, fd: number): number {
   const f = fget(s, p, fd);
   if (f === null) return -EBADF;
   if (f.kind !== FK_UVERBS) return -EINVAL;
-  let id = s.pds.indexOf(null);
-  if (id < 0) id = s.pds.length;
-  if (id === 0) { s.pds.push(null); id = 1; }
+  // Handles are never reused during a run (0 stays unused, as NULL).
+  if (s.pds.length === 0) s.pds.push(null);
+  const id = s.pds.length;
   s.pds[id] = { id, ctx: f.id };
   return id;
 }

@@ -116,9 +116,13 @@ export class Monitor {
     if (out.ret !== -ETXTBSY && out.ret !== -EDEADLK && !asleep) return;
     const inode = targetInode(s, p, out);
     if (inode === null) return;
+    // Only refusals where pins are in play: a lease alone is not a pin.
+    if (!s.pinsets.some((ps) => ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino))) return;
     const c = cloneState(s);
     const named = new Set<number>();
     for (const ps of c.pinsets) if (ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino)) for (const q of namedPinners(c, ps)) named.add(q.pid);
+    // /proc/locks names the holders of the layout leases on the file.
+    for (const l of c.inodes[inode.ino]!.leases) { const q = c.procs.find((x) => x.pid === l.pid); if (q !== undefined && alive(q)) named.add(q.pid); }
     for (const q of c.procs) if (named.has(q.pid)) sendSignal(c, q, { signo: SIGKILL, code: SI_USER, fd: 0, band: 0 });
     settle(c);
     const cp = c.procs.find((x) => x.pid === p.pid)!;
