@@ -21,6 +21,8 @@
 #include <grp.h>
 #include <sched.h>
 #include <linux/capability.h>
+#include <linux/io_uring.h>
+#include <sys/uio.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -325,6 +327,15 @@ static void run_command(char *line) {
     r = sys_ret(syscall(SYS_munmap, UL(1), UL(2)));
   } else if (strcmp(op, "fcntl") == 0) { /* fcntl FD CMD ARG */
     r = sys_ret(syscall(SYS_fcntl, L(1), L(2), L(3)));
+  } else if (strcmp(op, "io_uring_setup") == 0) { /* io_uring_setup ENTRIES */
+    struct io_uring_params p;
+    memset(&p, 0, sizeof p);
+    r = sys_ret(syscall(SYS_io_uring_setup, L(1), &p));
+  } else if (strcmp(op, "io_uring_register_buffers") == 0) { /* FD ADDR LEN: one fixed buffer (io_uring/rsrc.c) */
+    struct iovec iov = { (void *)UL(2), (size_t)UL(3) };
+    r = sys_ret(syscall(SYS_io_uring_register, L(1), IORING_REGISTER_BUFFERS, &iov, 1));
+  } else if (strcmp(op, "io_uring_unregister_buffers") == 0) {
+    r = sys_ret(syscall(SYS_io_uring_register, L(1), IORING_UNREGISTER_BUFFERS, NULL, 0));
   } else {
     r = -ENOSYS;
   }

@@ -11,7 +11,7 @@ type CallStep = Extract<Step, { k: "call" }>;
 const SUPPORTED = new Set([
   "open", "openat", "close", "dup", "dup2", "fork", "exit", "kill", "read", "write", "pread", "pread64",
   "pwrite", "pwrite64", "truncate", "ftruncate", "fallocate", "fsync", "unlink", "rename", "mmap", "munmap",
-  "fcntl", "cat",
+  "fcntl", "cat", "io_uring_setup", "io_uring_register_buffers", "io_uring_unregister_buffers",
 ]);
 const FCNTL_OK = new Set([
   "F_DUPFD", "F_DUPFD_CLOEXEC", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL", "F_SETOWN", "F_GETOWN",
@@ -155,6 +155,9 @@ export function command(s: CallStep, ctx: Ctx): string {
       const cmd = fcntlCmd(s)!;
       return `fcntl ${num(a[0])} ${U.FCNTL_CMDS[cmd]} ${fcntlArg(cmd, a[2], ctx)}`;
     }
+    case "io_uring_setup": return `io_uring_setup ${num(a[0])}`;
+    case "io_uring_register_buffers": return `io_uring_register_buffers ${num(a[0])} ${addrOf(a[1], ctx)} ${num(a[2])}`;
+    case "io_uring_unregister_buffers": return `io_uring_unregister_buffers ${num(a[0])}`;
   }
   throw new Error(`the oracle does not run ${s.name}`);
 }
