@@ -102,7 +102,9 @@ export class Monitor {
   private innocentHang(s: KState, line: number) {
     for (const p of s.procs) {
       if (p.state !== PState.Blocked || p.wait === null) continue;
-      const forever = p.wait.kind !== "lease" || p.wait.wake < 0;
+      // Waits on pins and layouts; a plain lease break that never times out is what
+      // fs.lease-break-time <= 0 asks for, not a hang the pins cause.
+      const forever = p.wait.kind !== "lease" || (p.wait.layout && p.wait.wake < 0);
       if (!forever || holdsLeaseOrPin(s, p)) continue;
       this.add(line, "no-innocent-hang", `${p.name} waits in ${p.call} with no timeout, and holds no lease and no pin`);
     }
