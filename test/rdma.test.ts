@@ -38,11 +38,12 @@ test("user-told fails when the NIC writes into a tmpfs page that a truncate orph
   assert.equal(rep.violations![0]!.line, 13);
 });
 
-test("pinner-visible fails when the registering process is gone but a forked child keeps the context", () => {
-  const rep = run(pinned("F_LAYOUT") + `\nA: fork() = K\nA: exit(0)\nK: rdma("resource show mr")`, "t", DAX, "rfc-v1");
+test("pinner-visible: lsof names the child that keeps the file and the context; once it lets the file go, nothing does", () => {
+  const rep = run(pinned("F_LAYOUT") + `\nA: fork() = K\nA: exit(0)\nK: lsof("/mnt/pmem/a")\nK: munmap($buf, 8192)\nK: close(3)\nK: rdma("resource show mr")`, "t", DAX, "rfc-v1");
+  assert.equal(rep.steps[8]!.actual, "K 3u /mnt/pmem/a\nK mem /mnt/pmem/a");
   const v = rep.violations!.find((x) => x.property === "pinner-visible");
   assert.ok(v, JSON.stringify(rep.violations));
-  assert.equal(v.line, rep.steps[7]!.line); // at the parent's exit
+  assert.equal(v.line, rep.steps[10]!.line); // at the child's close: no view names the file any more
 });
 
 test("no-innocent-hang fails when a bystander's truncate waits forever on pins (rfc-v2, lease released)", () => {

@@ -15,6 +15,7 @@ export function checkInvariants(s: KState) {
       assert(p.state === PState.Blocked, `${p.name} has a wait but is not blocked`);
       if (p.wait.op === "open") { bump(fileRefs, p.wait.file); assert(p.fds[p.wait.fd] === -2, `${p.name} reserved fd ${p.wait.fd}`); }
       else if (p.wait.op === "truncate") bump(inodeRefs, p.wait.ino);
+      else if (p.wait.op === "fput") bump(fileRefs, p.wait.file);
     }
     if (p.state === PState.Exited || p.state === PState.Killed) assert(p.fds.length === 0 && p.vmas.length === 0, `dead ${p.name} holds files`);
   }

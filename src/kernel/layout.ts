@@ -51,8 +51,8 @@ export function daxWait(s: KState, p: Proc, inode: Inode, start: number, end: nu
  * caller waits for them (or lease-break-time), then its call is redone. `ownExclusive`
  * is what the holder of an exclusive layout lease gets for breaking its own.
  */
-export function breakLayout(s: KState, p: Proc, inode: Inode, wait: boolean, call: string, args: (number | string)[], ownExclusive: number): number {
-  return breakLease(s, p, inode, O_WRONLY | (wait ? 0 : O_NONBLOCK), { layout: true, op: "redo", call, args: args.slice(), ownExclusive });
+export function breakLayout(s: KState, p: Proc, inode: Inode, wait: boolean, call: string, args: (number | string)[], ownExclusive: number, exclusive: "refuse" | "wait" = "refuse"): number {
+  return breakLease(s, p, inode, O_WRONLY | (wait ? 0 : O_NONBLOCK), { layout: true, op: "redo", call, args: args.slice(), ownExclusive, exclusive });
 }
 
 /** The lease with pins that `f` holds, if any. */
@@ -66,5 +66,11 @@ export function pinnedLeaseOf(s: KState, f: OpenFile): Lease | null {
 export function waitUnpin(s: KState, p: Proc, l: Lease, call: string, args: (number | string)[]): number {
   if (p.sigpend > 0 || p.fatal !== 0) return -EINTR;
   p.wait = { ...newWait("unpin", -1), lease: l.id, op: "redo", call, args: args.slice() };
+  return BLOCKED;
+}
+
+/** The last fput of a file with a pinned sticky lease (close=block): the sleeper holds the file. */
+export function waitUnpinHolding(s: KState, p: Proc, l: Lease, file: number): number {
+  p.wait = { ...newWait("unpin", -1), lease: l.id, op: "fput", file };
   return BLOCKED;
 }

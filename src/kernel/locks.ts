@@ -12,7 +12,7 @@ const NO_BLOCKER = -0x7fffffff;
 /** A Wait with every field at rest. */
 export function newWait(kind: Wait["kind"], ino: number): Wait {
   return {
-    kind, ino, wantWrite: false, layout: false, start: 0, end: 0, lease: -1, blocker: NO_BLOCKER, seq: 0, wake: -1,
+    kind, ino, wantWrite: false, layout: false, passPid: -1, start: 0, end: 0, lease: -1, blocker: NO_BLOCKER, seq: 0, wake: -1,
     woken: false, timedOut: false, op: "redo", file: -1, fd: -1, len: 0, call: "", args: [],
   };
 }
@@ -44,8 +44,13 @@ function leasesConflict(l: Lease, wantWrite: boolean, layout: boolean): boolean 
   return typesConflict(l.type, wantWrite ? F_WRLCK : F_RDLCK);
 }
 
-function anyLeasesConflict(inode: Inode, wantWrite: boolean, layout: boolean): boolean {
-  for (const l of inode.leases) if (leasesConflict(l, wantWrite, layout)) return true;
+/** An exclusive layout lease of the breaker's own process, which it may pass. */
+function passed(l: Lease, passPid: number): boolean {
+  return (l.kind & FL_EXCLUSIVE) !== 0 && l.pid === passPid;
+}
+
+function anyLeasesConflict(inode: Inode, wantWrite: boolean, layout: boolean, passPid = -1): boolean {
+  for (const l of inode.leases) if (leasesConflict(l, wantWrite, layout) && !passed(l, passPid)) return true;
   return false;
 }
 
@@ -128,25 +133,31 @@ function queueBreaker(s: KState, p: Proc, inode: Inode, w: Wait) {
  * then fails with EAGAIN for O_NONBLOCK, EINTR if a signal is pending, or sleeps.
  * On BLOCKED, `cont` (what the call does once the leases are gone) is stored in p.wait.
  */
-/** `ownExclusive`: what the holder of an exclusive layout lease gets when it breaks its own (RFC v2: -EDEADLK; 0: it passes). */
-export function breakLease(s: KState, p: Proc, inode: Inode, mode: number, cont: Partial<Wait> & { ownExclusive?: number }): number {
+/**
+ * Exclusive layout leases (RFC v2 patch 02) are never recalled. `exclusive` says what a
+ * breaker meeting one does: "refuse" fails before anything starts (ETXTBSY, or
+ * `ownExclusive` for the holder's own process, 0 meaning it passes its own lease);
+ * "wait" sleeps until the lease is gone (sigkill-optin, once the holder is killed).
+ */
+export interface BreakOpts { ownExclusive?: number; exclusive?: "refuse" | "wait" }
+
+export function breakLease(s: KState, p: Proc, inode: Inode, mode: number, cont: Partial<Wait> & BreakOpts): number {
   if (inode.leases.length === 0) return 0;
   const wantWrite = (mode & O_ACCMODE) !== O_RDONLY;
   const layout = cont.layout === true;
+  const own = cont.ownExclusive ?? -EDEADLK;
+  const passPid = own === 0 ? p.pid : -1;
   timeOutLeases(s, inode);
-  if (!anyLeasesConflict(inode, wantWrite, layout)) return 0;
-  const breakTime = s.leaseBreakTime > 0 ? s.now + s.leaseBreakTime * 1000 : 0;
-  let refused = 0;
-  for (const l of [...inode.leases]) {
-    if (!leasesConflict(l, wantWrite, layout)) continue;
-    if (l.kind & FL_EXCLUSIVE) {
-      // RFC v2 (patch 02): an exclusive layout lease is not broken; the breaker fails.
-      const own = l.pid === p.pid;
-      if (own && (cont.ownExclusive ?? -EDEADLK) === 0) continue;
-      refused = own ? (cont.ownExclusive ?? -EDEADLK) : -ETXTBSY;
-      if (own) return refused;
-      continue;
+  if (!anyLeasesConflict(inode, wantWrite, layout, passPid)) return 0;
+  if ((cont.exclusive ?? "refuse") === "refuse") {
+    for (const l of inode.leases) {
+      if (!leasesConflict(l, wantWrite, layout) || !(l.kind & FL_EXCLUSIVE) || passed(l, passPid)) continue;
+      return l.pid === p.pid ? own : -ETXTBSY; // before anything is recalled
     }
+  }
+  const breakTime = s.leaseBreakTime > 0 ? s.now + s.leaseBreakTime * 1000 : 0;
+  for (const l of [...inode.leases]) {
+    if (!leasesConflict(l, wantWrite, layout) || (l.kind & FL_EXCLUSIVE)) continue;
     if (wantWrite) {
       if (l.flags & FL_UNLOCK_PENDING) continue;
       l.flags |= FL_UNLOCK_PENDING;
@@ -158,11 +169,10 @@ export function breakLease(s: KState, p: Proc, inode: Inode, mode: number, cont:
     }
     leaseBreakCallback(s, l);
   }
-  if (refused !== 0) return refused;
-  if (inode.leases.length === 0) return 0;
+  if (!anyLeasesConflict(inode, wantWrite, layout, passPid)) return 0;
   if (mode & O_NONBLOCK) return -EAGAIN;
-  const { ownExclusive: _own, ...rest } = cont;
-  return sleepOnLeases(s, p, inode, { ...newWait("lease", inode.ino), wantWrite, ...rest });
+  const { ownExclusive: _own, exclusive: _excl, ...rest } = cont;
+  return sleepOnLeases(s, p, inode, { ...newWait("lease", inode.ino), wantWrite, passPid, ...rest });
 }
 
 /** The `restart:` of __break_lease: a pending signal ends the wait at once (-ERESTARTSYS, no SA_RESTART: EINTR). */
@@ -184,7 +194,7 @@ export function breakLeaseResume(s: KState, p: Proc): number {
   if (p.sigpend > 0 || p.fatal !== 0) return -EINTR;
   const inode = s.inodes[w.ino]!;
   if (w.timedOut) timeOutLeases(s, inode);
-  if (anyLeasesConflict(inode, w.wantWrite, w.layout)) return sleepOnLeases(s, p, inode, w);
+  if (anyLeasesConflict(inode, w.wantWrite, w.layout, w.passPid)) return sleepOnLeases(s, p, inode, w);
   return 0;
 }
 
@@ -297,7 +307,9 @@ export function fcntlGetlease(s: KState, f: OpenFile): number {
   const inode = s.inodes[f.ino]!;
   if (inode.leases.length === 0) return F_UNLCK;
   timeOutLeases(s, inode);
-  const l = inode.leases.find((x) => x.file === f.id);
+  // Under setlayout, layouts are apart from leases: F_GETLEASE does not see them.
+  const apart = policyOf(s).setlayout;
+  const l = inode.leases.find((x) => x.file === f.id && !(apart && x.kind & FL_LAYOUT));
   if (l === undefined) return F_UNLCK;
   // A layout lease answers the argument that set it (RFC v1: F_LAYOUT).
   if (l.kind & FL_LAYOUT && !leaseBreaking(l)) return F_LAYOUT | (l.kind & FL_EXCLUSIVE ? F_EXCLUSIVE : 0);

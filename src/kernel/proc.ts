@@ -1,7 +1,8 @@
 // Admin views (fs/proc, fs/locks.c locks_show, lsof, the rdma tool), in the contract's
 // notation: a process is written by its name.
 import type { KState, Proc, PinSet } from "./state.js";
-import { FK_INODE, PState } from "./state.js";
+import { FK_INODE, PState, CAP } from "./state.js";
+import { ENOENT, EACCES } from "./errno.js";
 import { procLocksLines } from "./locks.js";
 import { policyOf } from "../policy/registry.js";
 
@@ -14,23 +15,34 @@ function nameOf(s: KState, pid: number): string {
 }
 
 /** The lines of a /proc file; null when there is no such file. */
-export function catProc(s: KState, path: string): string[] | null {
+export function catProc(s: KState, path: string, reader: Proc): string[] | number {
   if (path === "/proc/locks") return procLocksLines(s);
   if (path === "/proc/vmstat") return [`nr_foll_pin_acquired ${s.pinAcquired}`, `nr_foll_pin_released ${s.pinReleased}`];
   const m = /^\/proc\/([A-Za-z][A-Za-z0-9_]*)\/file_pins$/.exec(path);
   if (m && policyOf(s).filePinsView) {
     const p = s.procs.find((x) => x.name === m[1] && alive(x));
-    return p === undefined ? null : filePins(s, p);
+    if (p === undefined) return -ENOENT;
+    // proc_mem_open(PTRACE_MODE_READ): the same uid, or CAP_SYS_PTRACE.
+    if (reader.uid !== p.uid && !(reader.caps & CAP.SYS_PTRACE)) return -EACCES;
+    return filePins(s, p);
   }
-  return null;
+  return -ENOENT;
 }
 
-/** RFC v2 patch 18: each owner fd, then the files its pins hold, indented three spaces. */
+/**
+ * RFC v2 patch 18: each owner fd (an RDMA context), then the files its pins hold, indented
+ * three spaces; pins with no owner file (io_uring's, through vaddr_pin with only an mm)
+ * as `mm: <path>`.
+ */
 function filePins(s: KState, p: Proc): string[] {
   const out: string[] = [];
+  for (const ps of s.pinsets) {
+    if (ps === null || ps.kind !== "uring" || ps.pinned.length === 0 || ps.pid !== p.pid) continue;
+    for (const f of new Set(ps.files)) out.push(`mm: ${f}`);
+  }
   p.fds.forEach((id, fd) => {
     if (id < 0) return;
-    const sets = s.pinsets.filter((ps): ps is PinSet => ps !== null && ps.ctx === id && ps.pinned.length > 0);
+    const sets = s.pinsets.filter((ps): ps is PinSet => ps !== null && ps.kind === "mr" && ps.ctx === id && ps.pinned.length > 0);
     if (sets.length === 0) return;
     out.push(`${fd}: ${s.inodes[s.files[id]!.ino]!.path}`);
     const seen = new Set<string>();

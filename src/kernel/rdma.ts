@@ -2,7 +2,7 @@
 // umem_odp.c), io_uring fixed buffers (io_uring/rsrc.c), and the NIC's DMA.
 import type { KState, Proc, PinSet, OpenFile } from "./state.js";
 import { FK_UVERBS, FK_IO_URING, PIN_DAX, FMODE_READ, FMODE_WRITE } from "./state.js";
-import { EBADF, EINVAL, EBUSY, ENXIO, EOPNOTSUPP, EFAULT } from "./errno.js";
+import { EBADF, EINVAL, EBUSY, ENXIO, EOPNOTSUPP, EFAULT, EIO } from "./errno.js";
 import { fget, getFile, fput, allocFd, installFd, releaseFd } from "./file.js";
 import { pinUserPages, unpinQuads, backing } from "./gup.js";
 import { policyOf } from "../policy/registry.js";
@@ -64,7 +64,7 @@ export function openSpecial(s: KState, p: Proc, kind: number, path: string): num
   if (inode === null) { inode = newInode(s, -1, S_IFCHR | 0o666, 0, 0, path); inode.refs = 1; }
   let id = s.files.indexOf(null);
   if (id < 0) id = s.files.length;
-  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags: O_RDWR | O_LARGEFILE, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0 };
+  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags: O_RDWR | O_LARGEFILE, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false };
   inode.refs++;
   inode.writecount++;
   installFd(p, fd, id);
@@ -75,6 +75,7 @@ export function ibvAllocPd(s: KState, p: Proc, fd: number): number {
   const f = fget(s, p, fd);
   if (f === null) return -EBADF;
   if (f.kind !== FK_UVERBS) return -EINVAL;
+  if (f.revoked) return -EIO;
   // Handles are never reused during a run (0 stays unused, as NULL).
   if (s.pds.length === 0) s.pds.push(null);
   const id = s.pds.length;
@@ -94,6 +95,7 @@ export function ibvDeallocPd(s: KState, pd: number): number {
 export function ibvRegMr(s: KState, p: Proc, pd: number, addr: number, len: number, access: number): number {
   const d = s.pds[pd];
   if (d === undefined || d === null) return -EINVAL;
+  if (s.files[d.ctx]?.revoked) return -EIO;
   // ib_check_mr_access: remote write or atomic needs local write.
   if ((access & (2 | 8)) && !(access & 1)) return -EINVAL;
   if (len <= 0) return -EINVAL;
@@ -185,7 +187,8 @@ function nicAccess(s: KState, mr: number, off: number, n: number, bytes: string 
       if (bk === null) return { ret: done > 0 ? done : -EFAULT, data };
       const pos = bk.index * PAGE_SIZE + inPage;
       if (chunk === null) data += readData(s, bk.inode, pos, take).padEnd(take, "\0");
-      else writeData(s, bk.inode, pos, chunk);
+      // The fault cannot allocate: a remote access error, not a silent loss.
+      else if (writeData(s, bk.inode, pos, chunk) < 0) return { ret: -EFAULT, data };
     } else {
       const i = Math.floor((va - base) / PAGE_SIZE) * 4;
       const r = pageAccess(s, ps, i, inPage, take, chunk);
@@ -246,7 +249,18 @@ export function closeWithPins(s: KState, f: OpenFile) {
       if (what === "sigkill") {
         const p = s.procs.find((x) => x.pid === ps.pid);
         if (p !== undefined) sendSignal(s, p, { signo: SIGKILL, code: SI_USER, fd: 0, band: 0 });
-      } else releasePinSet(s, ps, true); // revoke, and block reached from exit or munmap
+      } else revokeContext(s, ps.ctx); // revoke, and block reached from exit or munmap
     }
   }
+}
+
+/**
+ * Device disassociate (ib_uverbs_remove_one -> uverbs_destroy_ufile_hw): every object of
+ * the context is destroyed at once — all its MRs are unpinned and dead, and the context
+ * refuses new work (EIO), although its file stays open.
+ */
+export function revokeContext(s: KState, ctx: number) {
+  for (const m of s.pinsets) if (m !== null && m.ctx === ctx && !m.dead) releasePinSet(s, m, true);
+  const f = s.files[ctx];
+  if (f !== null && f !== undefined) f.revoked = true;
 }

@@ -24,12 +24,21 @@ function abortWait(s: KState, p: Proc, err: number) {
   abortBreaker(s, p);
   if (w.op === "open") abortOpen(s, p, w.file, w.fd);
   else if (w.op === "truncate") finishTruncate(s, p, w.ino, -1, err, []);
+  else if (w.op === "fput") fput(s, w.file);
   complete(p, err);
 }
 
 /** A woken sleeper runs: it finishes its call, fails it, or sleeps again. */
 function runWoken(s: KState, p: Proc) {
   const w = p.wait!;
+  if (w.op === "fput") {
+    // Uninterruptible: a caught signal does not end it (SIGKILL is handled before we get here).
+    if (!conditionMet(s, p)) { w.woken = false; return; }
+    p.wait = null;
+    fput(s, w.file);
+    complete(p, 0);
+    return;
+  }
   let r: number;
   if (w.kind === "lease") r = breakLeaseResume(s, p);
   else {

@@ -3,10 +3,11 @@
 import type { SigInfo } from "../scenario/report.js";
 
 /** Capabilities the model consults (include/uapi/linux/capability.h names). */
-export const CAP = { LEASE: 1, KILL: 2, DAC_OVERRIDE: 4, DAC_READ_SEARCH: 8, FOWNER: 16, IPC_LOCK: 32, SYS_ADMIN: 64, SYS_RESOURCE: 128 } as const;
+export const CAP = { LEASE: 1, KILL: 2, DAC_OVERRIDE: 4, DAC_READ_SEARCH: 8, FOWNER: 16, IPC_LOCK: 32, SYS_ADMIN: 64, SYS_RESOURCE: 128, SYS_PTRACE: 256 } as const;
 export const CAP_BITS: Record<string, number> = {
   CAP_LEASE: CAP.LEASE, CAP_KILL: CAP.KILL, CAP_DAC_OVERRIDE: CAP.DAC_OVERRIDE, CAP_DAC_READ_SEARCH: CAP.DAC_READ_SEARCH,
   CAP_FOWNER: CAP.FOWNER, CAP_IPC_LOCK: CAP.IPC_LOCK, CAP_SYS_ADMIN: CAP.SYS_ADMIN, CAP_SYS_RESOURCE: CAP.SYS_RESOURCE,
+  CAP_SYS_PTRACE: CAP.SYS_PTRACE,
 };
 
 export const enum PState { Running = 0, Blocked = 1, Exited = 2, Killed = 3 }
@@ -23,6 +24,8 @@ export interface Wait {
   wantWrite: boolean;
   /** A layout breaker (break_layout: FL_LAYOUT leases only). */
   layout: boolean;
+  /** The process whose own exclusive layout leases this breaker passes (-1: none). */
+  passPid: number;
   start: number;
   end: number;
   lease: number;
@@ -36,8 +39,11 @@ export interface Wait {
   woken: boolean;
   /** Woken by its timeout: it runs time_out_leases first. */
   timedOut: boolean;
-  /** How the call continues: open installs `file` at `fd`; truncate sets the size; redo runs `call` again from the start. */
-  op: "open" | "truncate" | "redo";
+  /**
+   * How the call continues: open installs `file` at `fd`; truncate sets the size; redo runs
+   * `call` again from the start; fput drops the reference to `file` the sleeper still holds.
+   */
+  op: "open" | "truncate" | "redo" | "fput";
   file: number;
   fd: number;
   len: number;
@@ -93,6 +99,8 @@ export interface OpenFile {
   owner: number;
   ownerUid: number;
   signum: number;
+  /** An RDMA context after device disassociate: it refuses new work (EIO). */
+  revoked: boolean;
 }
 export const FMODE_READ = 1, FMODE_WRITE = 2;
 

@@ -15,7 +15,7 @@ import { settle, doExit, sysFork } from "./sched.js";
 import { catProc } from "./proc.js";
 import { extraCall } from "./calls_extra.js";
 import { policyOf } from "../policy/registry.js";
-import { pinnedLeaseOf, waitUnpin } from "./layout.js";
+import { pinnedLeaseOf, waitUnpinHolding } from "./layout.js";
 import { UVERBS_PATH, openSpecial } from "./rdma.js";
 import { FK_UVERBS } from "./state.js";
 import { assert } from "./assert.js";
@@ -26,12 +26,13 @@ export interface SysResult { ret: number; data?: string; lines?: string[] }
 function sysClose(s: KState, p: Proc, fd: number): number {
   const f = fget(s, p, fd);
   if (f === null) return -EBADF;
-  // sticky, close=block: the last close of a leased file with pins sleeps until they go.
+  releaseFd(p, fd);
+  // sticky, close=block: the descriptor is gone, but the last fput of a leased file with
+  // pins sleeps until they are released; only SIGKILL ends that sleep.
   if (f.ref === 1) {
     const l = pinnedLeaseOf(s, f);
-    if (l !== null && policyOf(s).closeWithPins(s, f, l) === "block") return waitUnpin(s, p, l, "close", [fd]);
+    if (l !== null && policyOf(s).closeWithPins(s, f, l) === "block") return waitUnpinHolding(s, p, l, f.id);
   }
-  releaseFd(p, fd);
   fput(s, f.id);
   return 0;
 }
@@ -101,7 +102,7 @@ export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], forkName
     case "mmap": r = { ret: sysMmap(s, p, n(a[0]), n(a[1]), n(a[2]), n(a[3]), n(a[4]), n(a[5])) }; break;
     case "munmap": r = { ret: sysMunmap(s, p, n(a[0]), n(a[1])) }; break;
     case "fcntl": r = { ret: sysFcntl(s, p, n(a[0]), n(a[1]), n(a[2])) }; break;
-    case "cat": { const lines = catProc(s, str(a[0])); r = lines === null ? { ret: -2 } : { ret: 0, lines }; break; }
+    case "cat": { const lines = catProc(s, str(a[0]), p); r = typeof lines === "number" ? { ret: lines } : { ret: 0, lines }; break; }
     default: r = extraCall(s, p, name, a, (fd) => sysClose(s, p, fd));
   }
   return r;

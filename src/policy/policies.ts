@@ -246,7 +246,7 @@ const SIGKILL_OPTIN: P = {
   summary: "Dan Williams: an exclusive layout lease is an opt-in to be killed; a third party's layout change kills the holder instead of failing.",
   rules: [
     "F_LAYOUT|F_EXCLUSIVE needs F_SETSIG first (EINVAL otherwise); FS-DAX pins need that lease, set by the pinning process (EPERM).",
-    "A layout change by another process SIGKILLs the exclusive holders, then goes on once their pins are gone.",
+    "A layout change by another process SIGKILLs the exclusive holders, recalls plain layout leases as rfc-v1 does, then goes on once the killed holders' leases and pins are gone.",
     "The holder's own layout change over its pinned pages fails with EDEADLK.",
   ],
   choices: ["The change waits for the killed holder's pins to be released (they go when its RDMA context closes)."],
@@ -260,15 +260,15 @@ const SIGKILL_OPTIN: P = {
   longtermPin: heldPin(true),
   layoutChange: (s, p, inode, start, end, frees, call, args) => {
     if (!isDax(s, inode)) return linuxLayout(s, p, inode, start, end, frees, call, args);
+    if (heldLayout(inode, p.pid, true) !== null && frees && pinnedInRange(s, inode, start, end)) return -EDEADLK;
     for (const l of layoutLeases(inode)) {
-      if (!(l.kind & FL_EXCLUSIVE)) continue;
-      if (l.pid === p.pid) {
-        if (frees && pinnedInRange(s, inode, start, end)) return -EDEADLK;
-        continue;
-      }
+      if (!(l.kind & FL_EXCLUSIVE) || l.pid === p.pid) continue;
       const holder = procByPid(s, l.pid);
       if (holder !== null) sendSignal(s, holder, { signo: SIGKILL, code: SI_USER, fd: 0, band: 0 });
     }
+    // Plain layout leases are recalled as in rfc-v1; the killed holders' leases go with them.
+    const r = breakLayout(s, p, inode, true, call, args, 0, "wait");
+    if (r !== 0) return r;
     return linuxLayout(s, p, inode, start, end, frees, call, args);
   },
 };

@@ -1,7 +1,7 @@
 // The five properties of PROPOSALS.md, checked after every step. A property that fails is
 // a finding about the policy, not an error of the run.
 import type { KState, Proc, PinSet, Inode } from "../kernel/state.js";
-import { PState, PIN_DAX, BLOCKED } from "../kernel/state.js";
+import { PState, PIN_DAX, BLOCKED, FK_INODE } from "../kernel/state.js";
 import { policyOf } from "../policy/registry.js";
 import { quadTarget } from "../kernel/gup.js";
 import { cloneState } from "../kernel/snapshot.js";
@@ -24,14 +24,36 @@ function pinCount(ps: PinSet): number {
   return ps.pinned.length / 4;
 }
 
-/** The live processes an admin view attributes a pin set to (rdma resource show, fdinfo, file_pins). */
+/**
+ * The live processes that an admin view names for a pinned file, and that can release
+ * the pin (they registered it or hold its owner: the RDMA context or the ring).
+ * The views: lsof (the file open or mapped), /proc/locks (its leases), RFC v2's
+ * /proc/<pid>/file_pins, and under mr-owned the file in `rdma resource show mr`.
+ * Pins of anonymous memory name no file: the rdma tool's pid (or the ring's holders) do.
+ */
 export function namedPinners(s: KState, ps: PinSet): Proc[] {
   const out: Proc[] = [];
-  const add = (p: Proc | undefined) => { if (p !== undefined && alive(p) && !out.includes(p)) out.push(p); };
-  // rdma resource show mr names the process that registered the MR.
-  if (ps.kind === "mr") add(s.procs.find((p) => p.pid === ps.pid));
-  // io_uring: /proc/<pid>/fdinfo of the ring lists its buffers; file_pins lists the owner fd's pins.
-  if (ps.kind === "uring" || policyOf(s).filePinsView) for (const p of s.procs) if (p.fds.includes(ps.ctx)) add(p);
+  const related = (p: Proc | undefined): p is Proc => p !== undefined && alive(p) && (p.pid === ps.pid || p.fds.includes(ps.ctx));
+  const add = (p: Proc | undefined) => { if (related(p) && !out.includes(p)) out.push(p); };
+  const pol = policyOf(s);
+  const inos = new Set<number>();
+  for (let i = 3; i < ps.pinned.length; i += 4) inos.add(ps.pinned[i]!);
+  for (const ino of inos) {
+    if (ino < 0) {
+      if (ps.kind === "mr") add(s.procs.find((p) => p.pid === ps.pid));
+      else for (const p of s.procs) if (p.fds.includes(ps.ctx)) add(p);
+      continue;
+    }
+    for (const p of s.procs) {
+      if (!related(p)) continue;
+      const lsof = p.fds.some((id) => id >= 0 && s.files[id]!.kind === FK_INODE && s.files[id]!.ino === ino) ||
+        p.vmas.some((v) => v.file >= 0 && s.files[v.file]!.ino === ino);
+      const locks = s.inodes[ino]?.leases.some((l) => l.pid === p.pid) ?? false;
+      const filePins = pol.filePinsView && (p.fds.includes(ps.ctx) || (ps.kind === "uring" && p.pid === ps.pid));
+      const rdma = pol.mrFileView && ps.kind === "mr" && p.pid === ps.pid;
+      if (lsof || locks || filePins || rdma) add(p);
+    }
+  }
   return out;
 }
 
@@ -157,7 +179,7 @@ function targetInode(s: KState, p: Proc, out: StepOutcome): Inode | null {
 /** The original caller died with the pinners: a root process makes the same change by path. */
 function adminRetry(c: KState, inode: Inode, out: StepOutcome): boolean {
   const pid = nextPid(c);
-  c.procs.push({ ...c.procs[0]!, pid, name: "admin", ppid: 1, uid: 0, gid: 0, caps: 0xff, sigDefault: false, state: PState.Running, code: 0,
+  c.procs.push({ ...c.procs[0]!, pid, name: "admin", ppid: 1, uid: 0, gid: 0, caps: 0x1ff, sigDefault: false, state: PState.Running, code: 0,
     fds: [], vmas: [], mmapBase: MMAP_TOP, sigs: [], sigpend: 0, fatal: 0, wait: null, call: "", ret: 0, done: true });
   const admin = c.procs[c.procs.length - 1]!;
   let r: number;

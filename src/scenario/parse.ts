@@ -359,7 +359,7 @@ class Parser {
       } catch (e) { this.lexFail(e, rcol); }
       return { k: "value", text: r };
     }
-    if (/^-?(\d+|0x[0-9a-fA-F]+)(\s+\(.*\))?$/.test(r) || /^[A-Za-z_][A-Za-z0-9_]*([+-]\d+)?$/.test(r))
+    if (/^-?(\d+|0x[0-9a-fA-F]+)(\s+\(.*\))?$/.test(r) || /^[A-Za-z_][A-Za-z0-9_]*([+-]\d+)?(\|[A-Za-z_][A-Za-z0-9_]*)*$/.test(r))
       return { k: "value", text: r.replace(/\s+/g, " ") };
     this.err(rcol, `cannot read the result ${r}`);
   }

@@ -109,8 +109,9 @@ export class Judge {
   /** A cat step: the lines, already normalised. */
   cat(step: Extract<Step, { k: "call" }>, lines: string[] | null, failure?: string): StepReport {
     const actual = failure ?? (lines ?? []).join("\n");
-    const expected = step.lines === null ? null : step.lines.join("\n");
-    const ok = expected === null ? true : failure === undefined && expected === actual;
+    // `> ` lines, or a written result (`= -1 ENOENT`) for a file that cannot be read.
+    const expected = step.lines !== null ? step.lines.join("\n") : step.expect?.k === "value" ? step.expect.text : null;
+    const ok = expected === null ? true : expected === actual;
     return this.push(step, step.proc, expected, actual, ok);
   }
 
