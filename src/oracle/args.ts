@@ -4,6 +4,7 @@ import type { Arg, Scenario, Step } from "../scenario/ast.js";
 import { CALLS, openFlagValue, symValue } from "../scenario/calls.js";
 import { signalByName } from "../kernel/signal_names.js";
 import * as U from "../kernel/uapi.js";
+import { CAP_NAMES } from "../kernel/caps.js";
 
 type CallStep = Extract<Step, { k: "call" }>;
 
@@ -19,15 +20,7 @@ const FCNTL_OK = new Set([
 ]);
 
 /** Capability numbers (include/uapi/linux/capability.h). */
-const CAP_NUMBERS: Record<string, number> = Object.fromEntries([
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-  "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-  "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
-  "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
-  "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-  "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-  "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-].map((n, i) => [n, i]));
+const CAP_NUMBERS: Record<string, number> = Object.fromEntries(CAP_NAMES.map((n, i) => [n, i]));
 
 export function capMask(caps: string[]): bigint {
   let m = 0n;
