@@ -64,7 +64,7 @@ const call = fc.oneof(
 );
 
 const line = fc.oneof(
-  { weight: 8, arbitrary: fc.tuple(P, call).map(([p, c]) => `${p}: ${c}`) },
+  { weight: 8, arbitrary: fc.tuple(fc.constantFrom("A", "B", "R", "KID"), call).map(([p, c]) => `${p}: ${c}`) },
   { weight: 8, arbitrary: own },
   { weight: 3, arbitrary: fc.tuple(fc.constantFrom("$ra", "$rb"), off, fc.constantFrom(`"hello"`, `"x"`)).map(([m, o, b]) => `NIC: rdma_write(${m}, ${o % 8192}, ${b})`) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom("$ra", "$rb"), off).map(([m, o]) => `NIC: rdma_read(${m}, ${o % 8192}, 5)`) },
@@ -74,7 +74,10 @@ const line = fc.oneof(
 
 function script(lines: string[]): string {
   let forks = 0;
-  return HEADER + "\n" + lines.map((l) => (l === "FORK" ? `A: fork() = K${forks++}` : l)).join("\n") + "\n";
+  return HEADER + "\n" + lines.map((l) => {
+    if (l === "FORK") return `A: fork() = K${forks++}`;
+    return l.startsWith("KID:") ? (forks === 0 ? "A" : `K${forks - 1}`) + l.slice(3) : l;
+  }).join("\n") + "\n";
 }
 
 const RUNS = Number(process.env.DAXLEASE_PROPERTY_RUNS ?? 10000);

@@ -58,17 +58,43 @@ const call = fc.oneof(
   { weight: 1, arbitrary: fc.constant("cat(\"/proc/locks\")") },
 );
 
+const blocking = fc.oneof(
+  fc.tuple(path, fc.constantFrom("O_RDONLY", "O_WRONLY", "O_RDWR")).map(([p, f]) => `open("${p}", ${f})`),
+  fc.tuple(path, off).map(([p, o]) => `truncate("${p}", ${o})`),
+);
+
 const line = fc.oneof(
-  { weight: 12, arbitrary: fc.tuple(fc.constantFrom("P", "Q", "R", "S"), call).map(([p, c]) => `${p}: ${c}`) },
+  { weight: 12, arbitrary: fc.tuple(fc.constantFrom("P", "Q", "R", "S", "KID"), call).map(([p, c]) => `${p}: ${c}`) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom("P", "Q", "S", "KID"), blocking).map(([p, c]) => `${p}: ${c} ...`) },
   { weight: 1, arbitrary: fc.constantFrom("sleep 300ms", "sleep 1500ms") },
   { weight: 1, arbitrary: fc.constantFrom("P", "Q", "R", "S").map((p) => `${p}: --- none ---`) },
   { weight: 1, arbitrary: fc.constant("FORK") },
   { weight: 1, arbitrary: fc.constantFrom("P: exit(0)", "Q: exit(3)") },
 );
 
-function script(lines: string[]): string {
+/**
+ * Forks name their children K0, K1...; "KID" is the latest child (P before any fork).
+ * A call written with `...` gets its `<... resumed>` line before its process's next step.
+ */
+export function script(lines: string[]): string {
   let forks = 0;
-  const out = lines.map((l) => (l === "FORK" ? `P: fork() = K${forks++}` : l));
+  const named = lines.map((l) => {
+    if (l === "FORK") return `P: fork() = K${forks++}`;
+    return l.startsWith("KID:") ? (forks === 0 ? "P" : `K${forks - 1}`) + l.slice(3) : l;
+  });
+  const out: string[] = [];
+  const pending = new Map<string, string>();
+  for (const l of named) {
+    const who = /^([A-Za-z0-9]+):/.exec(l)?.[1];
+    if (who !== undefined && pending.has(who)) {
+      out.push(`${who}: <... ${pending.get(who)} resumed>`);
+      pending.delete(who);
+    }
+    out.push(l);
+    const m = /^([A-Za-z0-9]+): ([a-z_]+)\(.*\) \.\.\.$/.exec(l);
+    if (m) pending.set(m[1]!, m[2]!);
+  }
+  for (const [who, call] of pending) out.push(`${who}: <... ${call} resumed>`);
   return HEADER + "\n" + out.join("\n") + "\n";
 }
 

@@ -157,5 +157,12 @@ export function needsAllocation(s: KState, inode: Inode, off: number, n: number)
 
 /** truncate_inode_pages_range: page-cache pages of file pages [first, last) leave the file; pinned ones live on as orphans. */
 export function orphanPages(s: KState, inode: Inode, first: number, last: number) {
-  for (const g of s.pages) if (g !== null && g.ino === inode.ino && g.index >= first && g.index < last) g.ino = -1;
+  const m = mountOf(s, inode);
+  for (const g of s.pages) {
+    if (g === null || g.ino !== inode.ino || g.index < first || g.index >= last) continue;
+    // The folio keeps what it held when it left the file.
+    const b = g.index < inode.map.length ? inode.map[g.index]! : -1;
+    g.data = b >= 0 ? m.data[b]! : "";
+    g.ino = -1;
+  }
 }

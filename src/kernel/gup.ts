@@ -50,10 +50,12 @@ function checkRange(s: KState, p: Proc, first: number, last: number, write: bool
     if (bk === null) continue;
     if (bk.index * U.PAGE_SIZE >= bk.inode.size) return -EFAULT; // past EOF: the fault is SIGBUS
     if (longterm) {
-      // A private mapping's written pages are anonymous copies (COW); a read pins the file page.
+      // A private mapping's written pages are anonymous copies (COW), which page cache rules
+      // do not cover; check_vma_flags refuses any FS-DAX VMA all the same (vma_is_fsdax).
       const shared = v.flags !== U.MAP_PRIVATE;
-      if (shared || !write) {
-        const r = policyOf(s).longtermPin(s, p, bk.inode, isDax(s, bk.inode), write && shared, out);
+      const dax = isDax(s, bk.inode);
+      if (shared || !write || dax) {
+        const r = policyOf(s).longtermPin(s, p, bk.inode, dax, write && shared, out);
         if (r < 0) return r;
       }
     }

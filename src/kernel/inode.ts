@@ -11,6 +11,12 @@ export function iput(s: KState, inode: Inode) {
 
 export function evict(s: KState, inode: Inode) {
   assert(inode.leases.length === 0, `evicting inode ${inode.ino} with leases`);
+  // truncate_inode_pages_final: pinned page-cache pages live on as orphans, with their bytes.
+  for (const g of s.pages) if (g !== null && g.ino === inode.ino) {
+    const b = g.index < inode.map.length ? inode.map[g.index]! : -1;
+    g.data = b >= 0 ? s.mounts[inode.mnt]!.data[b]! : "";
+    g.ino = -1;
+  }
   const m = s.mounts[inode.mnt]!;
   for (let i = 0; i < inode.map.length; i++) if (inode.map[i]! >= 0) freeBlock(m, inode.map[i]!, inode.ino);
   inode.map.length = 0;

@@ -51,8 +51,8 @@ export function daxWait(s: KState, p: Proc, inode: Inode, start: number, end: nu
  * caller waits for them (or lease-break-time), then its call is redone. `ownExclusive`
  * is what the holder of an exclusive layout lease gets for breaking its own.
  */
-export function breakLayout(s: KState, p: Proc, inode: Inode, wait: boolean, call: string, args: (number | string)[], ownExclusive: number, exclusive: "refuse" | "wait" = "refuse"): number {
-  return breakLease(s, p, inode, O_WRONLY | (wait ? 0 : O_NONBLOCK), { layout: true, op: "redo", call, args: args.slice(), ownExclusive, exclusive });
+export function breakLayout(s: KState, p: Proc, inode: Inode, wait: boolean, call: string, args: (number | string)[], ownExclusive: number, exclusive: "refuse" | "wait" = "refuse", skipPinned = false): number {
+  return breakLease(s, p, inode, O_WRONLY | (wait ? 0 : O_NONBLOCK), { layout: true, op: "redo", call, args: args.slice(), ownExclusive, exclusive, skipPinned });
 }
 
 /** The lease with pins that `f` holds, if any. */

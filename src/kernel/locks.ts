@@ -12,7 +12,7 @@ const NO_BLOCKER = -0x7fffffff;
 /** A Wait with every field at rest. */
 export function newWait(kind: Wait["kind"], ino: number): Wait {
   return {
-    kind, ino, wantWrite: false, layout: false, passPid: -1, start: 0, end: 0, lease: -1, blocker: NO_BLOCKER, seq: 0, wake: -1,
+    kind, ino, wantWrite: false, layout: false, passPid: -1, skipPinned: false, start: 0, end: 0, lease: -1, blocker: NO_BLOCKER, seq: 0, wake: -1,
     woken: false, timedOut: false, op: "redo", file: -1, fd: -1, len: 0, call: "", args: [],
   };
 }
@@ -44,13 +44,13 @@ function leasesConflict(l: Lease, wantWrite: boolean, layout: boolean): boolean 
   return typesConflict(l.type, wantWrite ? F_WRLCK : F_RDLCK);
 }
 
-/** An exclusive layout lease of the breaker's own process, which it may pass. */
-function passed(l: Lease, passPid: number): boolean {
-  return (l.kind & FL_EXCLUSIVE) !== 0 && l.pid === passPid;
+/** A lease this breaker leaves alone: its own process's exclusive layout lease, or one with pins (skipPinned). */
+function passed(l: Lease, passPid: number, skipPinned = false): boolean {
+  return ((l.kind & FL_EXCLUSIVE) !== 0 && l.pid === passPid) || (skipPinned && l.pins > 0);
 }
 
-function anyLeasesConflict(inode: Inode, wantWrite: boolean, layout: boolean, passPid = -1): boolean {
-  for (const l of inode.leases) if (leasesConflict(l, wantWrite, layout) && !passed(l, passPid)) return true;
+function anyLeasesConflict(inode: Inode, wantWrite: boolean, layout: boolean, passPid = -1, skipPinned = false): boolean {
+  for (const l of inode.leases) if (leasesConflict(l, wantWrite, layout) && !passed(l, passPid, skipPinned)) return true;
   return false;
 }
 
@@ -90,7 +90,9 @@ export function leaseModify(s: KState, inode: Inode, l: Lease, arg: number) {
 
 /** time_out_leases: breaks whose time has passed are forced through. */
 export function timeOutLeases(s: KState, inode: Inode) {
+  const pol = policyOf(s);
   for (const l of [...inode.leases]) {
+    if (!pol.timesOut(l)) continue;
     if (pastTime(s, l.downgradeTime)) leaseModify(s, inode, l, F_RDLCK);
     if (pastTime(s, l.breakTime) && inode.leases.includes(l)) leaseModify(s, inode, l, F_UNLCK);
   }
@@ -139,7 +141,7 @@ function queueBreaker(s: KState, p: Proc, inode: Inode, w: Wait) {
  * `ownExclusive` for the holder's own process, 0 meaning it passes its own lease);
  * "wait" sleeps until the lease is gone (sigkill-optin, once the holder is killed).
  */
-export interface BreakOpts { ownExclusive?: number; exclusive?: "refuse" | "wait" }
+export interface BreakOpts { ownExclusive?: number; exclusive?: "refuse" | "wait"; skipPinned?: boolean }
 
 export function breakLease(s: KState, p: Proc, inode: Inode, mode: number, cont: Partial<Wait> & BreakOpts): number {
   if (inode.leases.length === 0) return 0;
@@ -147,17 +149,18 @@ export function breakLease(s: KState, p: Proc, inode: Inode, mode: number, cont:
   const layout = cont.layout === true;
   const own = cont.ownExclusive ?? -EDEADLK;
   const passPid = own === 0 ? p.pid : -1;
+  const skip = cont.skipPinned === true;
   timeOutLeases(s, inode);
-  if (!anyLeasesConflict(inode, wantWrite, layout, passPid)) return 0;
+  if (!anyLeasesConflict(inode, wantWrite, layout, passPid, skip)) return 0;
   if ((cont.exclusive ?? "refuse") === "refuse") {
     for (const l of inode.leases) {
-      if (!leasesConflict(l, wantWrite, layout) || !(l.kind & FL_EXCLUSIVE) || passed(l, passPid)) continue;
+      if (!leasesConflict(l, wantWrite, layout) || !(l.kind & FL_EXCLUSIVE) || passed(l, passPid, skip)) continue;
       return l.pid === p.pid ? own : -ETXTBSY; // before anything is recalled
     }
   }
   const breakTime = s.leaseBreakTime > 0 ? s.now + s.leaseBreakTime * 1000 : 0;
   for (const l of [...inode.leases]) {
-    if (!leasesConflict(l, wantWrite, layout) || (l.kind & FL_EXCLUSIVE)) continue;
+    if (!leasesConflict(l, wantWrite, layout) || (l.kind & FL_EXCLUSIVE) || passed(l, passPid, skip)) continue;
     if (wantWrite) {
       if (l.flags & FL_UNLOCK_PENDING) continue;
       l.flags |= FL_UNLOCK_PENDING;
@@ -169,10 +172,10 @@ export function breakLease(s: KState, p: Proc, inode: Inode, mode: number, cont:
     }
     leaseBreakCallback(s, l);
   }
-  if (!anyLeasesConflict(inode, wantWrite, layout, passPid)) return 0;
+  if (!anyLeasesConflict(inode, wantWrite, layout, passPid, skip)) return 0;
   if (mode & O_NONBLOCK) return -EAGAIN;
-  const { ownExclusive: _own, exclusive: _excl, ...rest } = cont;
-  return sleepOnLeases(s, p, inode, { ...newWait("lease", inode.ino), wantWrite, passPid, ...rest });
+  const { ownExclusive: _own, exclusive: _excl, skipPinned: _skip, ...rest } = cont;
+  return sleepOnLeases(s, p, inode, { ...newWait("lease", inode.ino), wantWrite, passPid, skipPinned: skip, ...rest });
 }
 
 /** The `restart:` of __break_lease: a pending signal ends the wait at once (-ERESTARTSYS, no SA_RESTART: EINTR). */
@@ -194,7 +197,7 @@ export function breakLeaseResume(s: KState, p: Proc): number {
   if (p.sigpend > 0 || p.fatal !== 0) return -EINTR;
   const inode = s.inodes[w.ino]!;
   if (w.timedOut) timeOutLeases(s, inode);
-  if (anyLeasesConflict(inode, w.wantWrite, w.layout, w.passPid)) return sleepOnLeases(s, p, inode, w);
+  if (anyLeasesConflict(inode, w.wantWrite, w.layout, w.passPid, w.skipPinned)) return sleepOnLeases(s, p, inode, w);
   return 0;
 }
 
@@ -238,8 +241,9 @@ export function fcntlSetlease(s: KState, p: Proc, fd: number, f: OpenFile, arg: 
   if (p.uid !== inode.uid && !(p.caps & CAP.LEASE)) return -EACCES;
   if ((inode.mode & S_IFMT) !== S_IFREG) return -EINVAL;
   if (arg === F_UNLCK) {
-    // generic_delete_lease: no time_out_leases here.
-    const l = inode.leases.find((x) => x.file === f.id);
+    // generic_delete_lease: no time_out_leases here. Under setlayout F_SETLEASE does not reach layouts.
+    const apart = policyOf(s).setlayout;
+    const l = inode.leases.find((x) => x.file === f.id && !(apart && x.kind & FL_LAYOUT));
     if (l === undefined) return -EAGAIN;
     const r = policyOf(s).unlock(s, p, l);
     if (r === BLOCKED) { p.wait!.call = "fcntl"; p.wait!.args = [fd, F_SETLEASE, F_UNLCK]; }
@@ -256,7 +260,8 @@ function genericAddLease(s: KState, p: Proc, fd: number, f: OpenFile, inode: Ino
   if (err) return err;
   let mine: Lease | null = null;
   for (const l of inode.leases) {
-    if (l.file === f.id) { mine = l; continue; }
+    // The file's own lease of the same sort (a layout and a lease are separate entries).
+    if (l.file === f.id && (l.kind & FL_LAYOUT) === (kind & FL_LAYOUT)) { mine = l; continue; }
     // No exclusive lease if someone else has one; no new lease while one is being unlocked.
     if (arg === F_WRLCK) return -EAGAIN;
     if (l.flags & FL_UNLOCK_PENDING) return -EAGAIN;

@@ -2,7 +2,7 @@
 import type { KState, Proc, Vma } from "./state.js";
 import { FMODE_READ, FMODE_WRITE } from "./state.js";
 import * as U from "./uapi.js";
-import { EACCES, EBADF, EINVAL, ENODEV, ENOMEM } from "./errno.js";
+import { EACCES, EBADF, EINVAL, ENODEV, ENOMEM, EOVERFLOW } from "./errno.js";
 import { fget, getFile, fput, inodeOf } from "./file.js";
 
 export const MMAP_TOP = 0x7f0000000000;
@@ -23,6 +23,10 @@ export function sysMmap(s: KState, p: Proc, addr: number, len: number, prot: num
   const type = flags & U.MAP_SHARED_VALIDATE;
   if (!(flags & U.MAP_ANONYMOUS) && fget(s, p, fd) === null) return -EBADF;
   if (len === 0) return -EINVAL;
+  // do_mmap: len and off are unsigned: a "negative" length has no room (ENOMEM), a
+  // negative offset overflows pgoff + pages (EOVERFLOW).
+  if (len < 0) return -ENOMEM;
+  if (off < 0) return -EOVERFLOW;
   if (type === 0) return -EINVAL;
   const plen = Math.ceil(len / U.PAGE_SIZE) * U.PAGE_SIZE;
   if (flags & U.MAP_ANONYMOUS) return mapAt(s, p, addr, plen, flags, -1, 0, prot, type);
@@ -69,7 +73,7 @@ function unmapRange(s: KState, p: Proc, start: number, end: number) {
 }
 
 export function sysMunmap(s: KState, p: Proc, addr: number, len: number): number {
-  if (addr % U.PAGE_SIZE !== 0 || len === 0) return -EINVAL;
+  if (addr % U.PAGE_SIZE !== 0 || len <= 0 || addr < 0) return -EINVAL;
   unmapRange(s, p, addr, addr + Math.ceil(len / U.PAGE_SIZE) * U.PAGE_SIZE);
   return 0;
 }

@@ -1,9 +1,9 @@
 // open(2) and truncate(2): fs/open.c do_sys_openat2, do_dentry_open, vfs_truncate.
 import type { KState, Proc, Inode } from "./state.js";
 import { policyOf } from "../policy/registry.js";
-import { FMODE_READ, FMODE_WRITE, BLOCKED } from "./state.js";
+import { FMODE_READ, FMODE_WRITE, BLOCKED, CAP } from "./state.js";
 import * as U from "./uapi.js";
-import { EACCES, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENXIO } from "./errno.js";
+import { EACCES, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENXIO, EPERM } from "./errno.js";
 import { lookup, permission, MAY_EXEC, MAY_READ, MAY_WRITE } from "./namei.js";
 import { allocFd, allocFile, fput, installFd, releaseFd, inodeOf, fileOf } from "./file.js";
 import { newInode, iput } from "./inode.js";
@@ -22,8 +22,9 @@ export function sysOpen(s: KState, p: Proc, path: string, flags: number, mode: n
 }
 
 function openFile(s: KState, p: Proc, path: string, flags: number, mode: number, fd: number): number {
+  // Access mode 3 is legal: a descriptor for neither reading nor writing, which needs
+  // both permissions (ACC_MODE) and breaks leases as a writer (__break_lease).
   const acc = flags & U.O_ACCMODE;
-  if (acc === 3) return -EINVAL;
   const lk = lookup(s, path);
   if (lk === null) return -ENOENT;
   let created = false;
@@ -49,10 +50,12 @@ function openFile(s: KState, p: Proc, path: string, flags: number, mode: number,
     if (acc !== U.O_WRONLY) mask |= MAY_READ;
     if (acc !== U.O_RDONLY || trunc) mask |= MAY_WRITE;
     if (!permission(p, inode, mask)) return -EACCES;
+    // may_open: O_NOATIME needs the owner or CAP_FOWNER.
+    if ((flags & U.O_NOATIME) && p.uid !== inode.uid && !(p.caps & CAP.FOWNER)) return -EPERM;
   }
   if (isDir) trunc = false;
   if ((inode.mode & U.S_IFMT) !== U.S_IFREG && !isDir) return -ENXIO;
-  const fmode = acc === U.O_RDONLY ? FMODE_READ : acc === U.O_WRONLY ? FMODE_WRITE : FMODE_READ | FMODE_WRITE;
+  const fmode = acc === U.O_RDONLY ? FMODE_READ : acc === U.O_WRONLY ? FMODE_WRITE : acc === U.O_RDWR ? FMODE_READ | FMODE_WRITE : 0;
   // f_flags keep neither the creation flags nor O_CLOEXEC; O_LARGEFILE is forced on 64-bit.
   const fflags = (flags & ~(U.O_CREAT | U.O_EXCL | U.O_NOCTTY | U.O_TRUNC | U.O_CLOEXEC)) | U.O_LARGEFILE;
   const f = allocFile(s, ino, fflags, fmode);

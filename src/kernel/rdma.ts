@@ -6,7 +6,7 @@ import { EBADF, EINVAL, EBUSY, ENXIO, EOPNOTSUPP, EFAULT, EIO } from "./errno.js
 import { fget, getFile, fput, allocFd, installFd, releaseFd } from "./file.js";
 import { pinUserPages, unpinQuads, backing } from "./gup.js";
 import { policyOf } from "../policy/registry.js";
-import { O_RDWR, O_LARGEFILE, PAGE_SIZE } from "./uapi.js";
+import { O_RDWR, O_LARGEFILE, PAGE_SIZE, MAP_PRIVATE } from "./uapi.js";
 import { newInode } from "./inode.js";
 import { S_IFCHR } from "./uapi.js";
 import { readData, writeData } from "./fs.js";
@@ -18,7 +18,8 @@ export const IBV_ACCESS = {
   IBV_ACCESS_LOCAL_WRITE: 1, IBV_ACCESS_REMOTE_WRITE: 2, IBV_ACCESS_REMOTE_READ: 4, IBV_ACCESS_REMOTE_ATOMIC: 8,
   IBV_ACCESS_MW_BIND: 16, IBV_ACCESS_ZERO_BASED: 32, IBV_ACCESS_ON_DEMAND: 64,
 } as const;
-const WRITE_ACCESS = 1 | 2 | 8;
+/** ib_access_writable: these accesses pin with FOLL_WRITE. */
+const WRITE_ACCESS = 1 | 2 | 8 | 16;
 
 /** Handles are never reused while the run lasts (0 stays unused, as NULL): a stale handle stays stale. */
 function newPinSet(s: KState, ps: Omit<PinSet, "id">): PinSet {
@@ -156,7 +157,7 @@ function odpTarget(s: KState, ps: PinSet, addr: number) {
   if (v === undefined) return null;
   const bk = backing(s, v, addr);
   if (bk === null || bk.index * PAGE_SIZE >= bk.inode.size) return null;
-  return bk;
+  return { ...bk, private: v.flags === MAP_PRIVATE };
 }
 
 /**
@@ -187,6 +188,8 @@ function nicAccess(s: KState, mr: number, off: number, n: number, bytes: string 
       if (bk === null) return { ret: done > 0 ? done : -EFAULT, data };
       const pos = bk.index * PAGE_SIZE + inPage;
       if (chunk === null) data += readData(s, bk.inode, pos, take).padEnd(take, "\0");
+      // A private mapping's written pages are anonymous copies: the file does not change.
+      else if (bk.private) { /* the copy is the process's memory, which the model does not keep */ }
       // The fault cannot allocate: a remote access error, not a silent loss.
       else if (writeData(s, bk.inode, pos, chunk) < 0) return { ret: -EFAULT, data };
     } else {
@@ -220,12 +223,17 @@ function pageAccess(s: KState, ps: PinSet, i: number, at: number, n: number, chu
     return "";
   }
   const g = s.pages[q[i + 2]!]!;
+  if (g.ino >= 0) {
+    // Still the file's page: the device reads and writes the file's bytes.
+    const inode = s.inodes[g.ino]!;
+    const pos = g.index * PAGE_SIZE + at;
+    if (chunk === null) return readData(s, inode, pos, n).padEnd(n, "\0");
+    writeData(s, inode, pos, chunk);
+    return "";
+  }
   if (chunk === null) return g.data.slice(at, at + n).padEnd(n, "\0");
   g.data = (g.data.padEnd(at, "\0").slice(0, at) + chunk + g.data.slice(at + chunk.length)).replace(/\0+$/, "");
-  if (g.ino >= 0) {
-    const inode = s.inodes[g.ino]!;
-    writeData(s, inode, g.index * PAGE_SIZE + at, chunk);
-  } else if (q[i + 3]! >= 0) {
+  if (q[i + 3]! >= 0) {
     s.events.push({ property: "user-told", detail: `the NIC wrote ${JSON.stringify(chunk)} through MR ${ps.id} into a page truncated away from ${ps.files[i / 4]}: the data is lost and nobody is told` });
   }
   return "";

@@ -62,15 +62,18 @@ export function sysFallocate(s: KState, p: Proc, fd: number, mode: number, off: 
   const f = fget(s, p, fd);
   if (f === null) return -EBADF;
   if (off < 0 || len <= 0) return -EINVAL;
-  const known = U.FALLOC_FL_KEEP_SIZE | U.FALLOC_FL_PUNCH_HOLE | U.FALLOC_FL_NO_HIDE_STALE | U.FALLOC_FL_COLLAPSE_RANGE |
-    U.FALLOC_FL_ZERO_RANGE | U.FALLOC_FL_INSERT_RANGE | U.FALLOC_FL_UNSHARE_RANGE;
-  if (mode & ~known) return -EOPNOTSUPP;
-  const punch = (mode & U.FALLOC_FL_PUNCH_HOLE) !== 0, zero = (mode & U.FALLOC_FL_ZERO_RANGE) !== 0;
-  if (punch && zero) return -EOPNOTSUPP;
-  if (punch && !(mode & U.FALLOC_FL_KEEP_SIZE)) return -EOPNOTSUPP;
-  if ((mode & U.FALLOC_FL_COLLAPSE_RANGE) && (mode & ~U.FALLOC_FL_COLLAPSE_RANGE)) return -EINVAL;
-  if ((mode & U.FALLOC_FL_INSERT_RANGE) && (mode & ~U.FALLOC_FL_INSERT_RANGE)) return -EINVAL;
-  if ((mode & U.FALLOC_FL_UNSHARE_RANGE) && (mode & ~(U.FALLOC_FL_UNSHARE_RANGE | U.FALLOC_FL_KEEP_SIZE))) return -EINVAL;
+  // vfs_fallocate (6.13+): the modes are exclusive, switch (mode & FALLOC_FL_MODE_MASK).
+  const MODE_MASK = U.FALLOC_FL_PUNCH_HOLE | U.FALLOC_FL_COLLAPSE_RANGE | U.FALLOC_FL_ZERO_RANGE | U.FALLOC_FL_INSERT_RANGE |
+    U.FALLOC_FL_UNSHARE_RANGE | U.FALLOC_FL_WRITE_ZEROES;
+  if (mode & ~(MODE_MASK | U.FALLOC_FL_KEEP_SIZE)) return -EOPNOTSUPP;
+  switch (mode & MODE_MASK) {
+    case 0: case U.FALLOC_FL_UNSHARE_RANGE: case U.FALLOC_FL_ZERO_RANGE: break;
+    case U.FALLOC_FL_PUNCH_HOLE: if (!(mode & U.FALLOC_FL_KEEP_SIZE)) return -EOPNOTSUPP; break;
+    case U.FALLOC_FL_COLLAPSE_RANGE: case U.FALLOC_FL_INSERT_RANGE: if (mode & U.FALLOC_FL_KEEP_SIZE) return -EOPNOTSUPP; break;
+    case U.FALLOC_FL_WRITE_ZEROES: if (mode & U.FALLOC_FL_KEEP_SIZE) return -EOPNOTSUPP; break;
+    default: return -EOPNOTSUPP;
+  }
+  const punch = (mode & U.FALLOC_FL_PUNCH_HOLE) !== 0, zero = (mode & (U.FALLOC_FL_ZERO_RANGE | U.FALLOC_FL_WRITE_ZEROES)) !== 0;
   if (!(f.fmode & FMODE_WRITE)) return -EBADF;
   const inode = inodeOf(s, f.ino);
   if ((inode.mode & U.S_IFMT) === U.S_IFDIR) return -EISDIR;
@@ -79,7 +82,8 @@ export function sysFallocate(s: KState, p: Proc, fd: number, mode: number, off: 
   const m = mountOf(s, inode);
   // shmem_fallocate knows only KEEP_SIZE and PUNCH_HOLE.
   if (m.type === "tmpfs" && (mode & ~(U.FALLOC_FL_KEEP_SIZE | U.FALLOC_FL_PUNCH_HOLE))) return -EOPNOTSUPP;
-  if (mode & U.FALLOC_FL_NO_HIDE_STALE) return -EOPNOTSUPP;
+  // ext4 and xfs know WRITE_ZEROES only on devices that support it; the model's do not.
+  if (mode & U.FALLOC_FL_WRITE_ZEROES) return -EOPNOTSUPP;
   const shift = (mode & (U.FALLOC_FL_COLLAPSE_RANGE | U.FALLOC_FL_INSERT_RANGE)) !== 0;
   if (shift) {
     // ext4_collapse_range / xfs_collapse_file_space: block-aligned, inside the file.

@@ -98,7 +98,7 @@ function hashProc(p: Proc) {
   const w = p.wait;
   if (w === null) mix(-1);
   else {
-    str(w.kind); num(w.ino); mix(w.wantWrite ? 1 : 0); mix(w.layout ? 1 : 0); num(w.passPid); num(w.start); num(w.end); num(w.lease);
+    str(w.kind); num(w.ino); mix(w.wantWrite ? 1 : 0); mix(w.layout ? 1 : 0); num(w.passPid); mix(w.skipPinned ? 1 : 0); num(w.start); num(w.end); num(w.lease);
     num(w.blocker); num(w.seq); num(w.wake); mix(w.woken ? 1 : 0);
     mix(w.timedOut ? 1 : 0); str(w.op); num(w.file); num(w.fd); num(w.len); str(w.call);
     mix(w.args.length);

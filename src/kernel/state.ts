@@ -26,6 +26,8 @@ export interface Wait {
   layout: boolean;
   /** The process whose own exclusive layout leases this breaker passes (-1: none). */
   passPid: number;
+  /** The breaker leaves leases with pins alone (sticky, mr-owned recall only the others). */
+  skipPinned: boolean;
   start: number;
   end: number;
   lease: number;

@@ -71,7 +71,8 @@ export function syscall(s: KState, p: Proc, name: string, a: SysArg[], forkName 
   const r = dispatch(s, p, name, a, forkName);
   if (p.state === PState.Running) {
     if (r.ret === BLOCKED) p.state = PState.Blocked;
-    else { p.ret = r.ret; p.done = true; }
+    // A process that dies in its own call (kill of itself) never returns from it: `= ?`.
+    else if (p.fatal === 0) { p.ret = r.ret; p.done = true; }
   }
   settle(s);
   return r;

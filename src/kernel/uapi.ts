@@ -17,8 +17,8 @@ export const OPEN_FLAGS: ReadonlyArray<readonly [string, number]> = [
 ];
 export const OPEN_FLAG_ALIASES: Record<string, number> = { O_NDELAY: O_NONBLOCK, FASYNC };
 
-/** F_SETFL may change only these (fs/fcntl.c SETFL_MASK). */
-export const SETFL_MASK = O_APPEND | O_NONBLOCK | FASYNC | O_DIRECT | O_NOATIME;
+/** F_SETFL may change only these (fs/fcntl.c SETFL_MASK); FASYNC changes only through ->fasync, which regular files lack. */
+export const SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
 
 export const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4,
   F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11,
@@ -36,10 +36,10 @@ export const FCNTL_CMDS: Record<string, number> = {
 
 export const FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_NO_HIDE_STALE = 0x04,
   FALLOC_FL_COLLAPSE_RANGE = 0x08, FALLOC_FL_ZERO_RANGE = 0x10, FALLOC_FL_INSERT_RANGE = 0x20,
-  FALLOC_FL_UNSHARE_RANGE = 0x40;
+  FALLOC_FL_UNSHARE_RANGE = 0x40, FALLOC_FL_WRITE_ZEROES = 0x80;
 export const FALLOC_FLAGS: Record<string, number> = {
   FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_NO_HIDE_STALE, FALLOC_FL_COLLAPSE_RANGE,
-  FALLOC_FL_ZERO_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_UNSHARE_RANGE,
+  FALLOC_FL_ZERO_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_UNSHARE_RANGE, FALLOC_FL_WRITE_ZEROES,
 };
 
 export const PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;

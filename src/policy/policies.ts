@@ -1,7 +1,7 @@
 // Today's Linux and each proposal of the thread, as data plus small hooks.
 // PROPOSALS.md (shared/docs) is the source; `choices` record where we had to choose.
 import type { KState, Proc, Inode, Lease, OpenFile } from "../kernel/state.js";
-import { FL_LAYOUT, FL_EXCLUSIVE, BLOCKED } from "../kernel/state.js";
+import { FL_LAYOUT, FL_EXCLUSIVE, FL_UNLOCK_PENDING, FL_DOWNGRADE_PENDING } from "../kernel/state.js";
 import type { Hooks, PolicyDoc } from "./types.js";
 import { EINVAL, EOPNOTSUPP, EFAULT, EPERM, ETXTBSY, EDEADLK, EINTR } from "../kernel/errno.js";
 import { F_LAYOUT, F_EXCLUSIVE, F_RDLCK } from "../kernel/uapi.js";
@@ -22,14 +22,20 @@ function linuxPin(s: KState, _p: Proc, inode: Inode, dax: boolean, write: boolea
   return 0;
 }
 
-/** Today: a layout change waits for pinned DAX pages (dax_break_layout); nothing can refuse it. */
-function linuxLayout(s: KState, p: Proc, inode: Inode, start: number, end: number, frees: boolean, call: string, args: (number | string)[]): number {
-  if (frees && isDax(s, inode) && pinnedInRange(s, inode, start, end)) return daxWait(s, p, inode, start, end, call, args);
+/**
+ * Today: a layout change waits for pinned DAX pages; nothing can refuse it. The wait
+ * covers the whole file (dax_break_layout_inode, from xfs_break_dax_layouts and
+ * ext4_break_layouts), not just the range that changes.
+ */
+function linuxLayout(s: KState, p: Proc, inode: Inode, _start: number, _end: number, frees: boolean, call: string, args: (number | string)[]): number {
+  const all = Number.MAX_SAFE_INTEGER;
+  if (frees && isDax(s, inode) && pinnedInRange(s, inode, 0, all)) return daxWait(s, p, inode, 0, all, call, args);
   return 0;
 }
 
 const BASE: Omit<Hooks, "leaseArg" | "longtermPin" | "layoutChange"> = {
   unlock: () => 0,
+  timesOut: () => true,
   closeWithPins: () => "drop",
   pinsHoldLeasedFile: false,
   forceOdp: false,
@@ -111,7 +117,8 @@ function heldPin(exclusive: boolean) {
   return (s: KState, p: Proc, inode: Inode, dax: boolean, write: boolean, out: { lease: number }): number => {
     if (!dax) return linuxPin(s, p, inode, dax, write);
     const l = heldLayout(inode, p.pid, exclusive);
-    if (l === null) return -EPERM;
+    // A lease being broken is already on its way out: no new pins under it.
+    if (l === null || (l.flags & (FL_UNLOCK_PENDING | FL_DOWNGRADE_PENDING))) return -EPERM;
     out.lease = l.id;
     return 0;
   };
@@ -190,10 +197,13 @@ const STICKY: P = {
     if (!isDax(s, inode) || !frees) return linuxLayout(s, p, inode, start, end, frees, call, args);
     const sticky = layoutLeases(inode).filter((l) => l.pins > 0);
     if (sticky.length === 0) return v1Layout(s, p, inode, start, end, frees, call, args);
-    for (const l of sticky) if (l.faFd >= 0) sendSigio(s, s.files[l.file]!, l.faFd);
-    return pinnedInRange(s, inode, start, end) ? -ETXTBSY : 0;
+    for (const l of sticky) if (l.faFd >= 0 && !(l.flags & FL_UNLOCK_PENDING)) sendSigio(s, s.files[l.file]!, l.faFd);
+    if (pinnedInRange(s, inode, start, end)) return -ETXTBSY;
+    // Leases with no pins are recalled as in rfc-v1.
+    return breakLayout(s, p, inode, true, call, args, 0, "refuse", true);
   },
   unlock: (s, p, l) => (l.pins > 0 ? waitUnpin(s, p, l, "fcntl", []) : 0),
+  timesOut: (l) => l.pins === 0,
   closeWithPins: (s) => {
     const o = (s.policy.split(",").find((x) => x.startsWith("close=")) ?? "close=sigkill").slice(6);
     return o === "revoke" ? "revoke" : o === "block" ? "block" : "sigkill";
@@ -232,9 +242,12 @@ const MR_OWNED: P = {
     if (!isDax(s, inode) || !frees) return linuxLayout(s, p, inode, start, end, frees, call, args);
     const owned = layoutLeases(inode).filter((l) => l.pins > 0);
     if (owned.length === 0) return v1Layout(s, p, inode, start, end, frees, call, args);
-    if (!pinnedInRange(s, inode, start, end)) return 0;
-    for (const l of owned) if (l.faFd >= 0) sendSigio(s, s.files[l.file]!, l.faFd);
-    return -ETXTBSY;
+    if (pinnedInRange(s, inode, start, end)) {
+      for (const l of owned) if (l.faFd >= 0) sendSigio(s, s.files[l.file]!, l.faFd);
+      return -ETXTBSY;
+    }
+    // The MRs' leases stay; leases without pins are recalled as in rfc-v1.
+    return breakLayout(s, p, inode, true, call, args, 0, "refuse", true);
   },
   pinsHoldLeasedFile: true,
   mrFileView: true,

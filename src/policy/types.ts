@@ -31,6 +31,8 @@ export interface Hooks {
   layoutChange(s: KState, p: Proc, inode: Inode, start: number, end: number, frees: boolean, call: string, args: (number | string)[]): number;
   /** At the last fput of a file that holds a lease with pins: what happens. */
   closeWithPins(s: KState, f: OpenFile, l: Lease): "drop" | "sigkill" | "revoke" | "block";
+  /** May time_out_leases force lease `l` through (sticky: not while it has pins)? */
+  timesOut(l: Lease): boolean;
   /** Do the pins hold the leased file open (RFC v2 file_pins, mr-owned)? */
   pinsHoldLeasedFile: boolean;
   /** Are memory regions registered on demand (no pins)? */

@@ -69,7 +69,7 @@ function holdsLeaseOrPin(s: KState, p: Proc): boolean {
 }
 
 /** The calls that change a layout, and the errnos that mean "refused because of a pin". */
-const LAYOUT_CALLS = new Set(["truncate", "ftruncate", "fallocate", "open", "write", "pwrite", "pwrite64"]);
+const LAYOUT_CALLS = new Set(["truncate", "ftruncate", "fallocate", "open", "openat", "write", "pwrite", "pwrite64"]);
 
 export interface StepOutcome { proc: Proc | null; call: string; args: (number | string)[]; ret: number }
 
@@ -117,19 +117,39 @@ export class Monitor {
       if (ps === null || pinCount(ps) === 0) continue;
       if (namedPinners(s, ps).length > 0) continue;
       const files = [...new Set(ps.files)].join(", ");
-      this.add(line, "pinner-visible", `${pinCount(ps)} pages of ${files} pinned by ${ps.kind === "mr" ? "MR" : "io_uring buffer"} ${ps.id}, and no admin view names a live process`);
+      this.add(line, "pinner-visible", `${pinCount(ps)} pages of ${files} pinned by ${ps.kind === "mr" ? "MR" : "io_uring buffer"} ${ps.id}, and no admin view that shows the file names a live process holding the pin`);
     }
   }
 
+  /**
+   * Waits with no timeout by processes that held no lease and no pin when they began.
+   * Such a wait is a hang if it is still going at the end of the run, or if it ended only
+   * because someone was killed; a wait that the pinners end by themselves is not.
+   */
+  private waits = new Map<number, { line: number; call: string; killed: number }>();
+
   private innocentHang(s: KState, line: number) {
+    const killed = s.procs.filter((p) => p.state === PState.Killed).length;
     for (const p of s.procs) {
-      if (p.state !== PState.Blocked || p.wait === null) continue;
       // Waits on pins and layouts; a plain lease break that never times out is what
       // fs.lease-break-time <= 0 asks for, not a hang the pins cause.
-      const forever = p.wait.kind !== "lease" || (p.wait.layout && p.wait.wake < 0);
-      if (!forever || holdsLeaseOrPin(s, p)) continue;
-      this.add(line, "no-innocent-hang", `${p.name} waits in ${p.call} with no timeout, and holds no lease and no pin`);
+      const forever = p.state === PState.Blocked && p.wait !== null && (p.wait.kind !== "lease" || (p.wait.layout && p.wait.wake < 0));
+      const w = this.waits.get(p.pid);
+      if (!forever) {
+        if (w !== undefined && killed > w.killed) this.hang(s, p, w);
+        this.waits.delete(p.pid);
+      } else if (w === undefined && !holdsLeaseOrPin(s, p)) this.waits.set(p.pid, { line, call: p.call, killed });
     }
+  }
+
+  private hang(s: KState, p: Proc, w: { line: number; call: string }) {
+    void s;
+    this.add(w.line, "no-innocent-hang", `${p.name} waits in ${w.call} with no timeout while holding no lease and no pin`);
+  }
+
+  /** After the last step: a wait with no timeout that is still going is a hang. */
+  finish(s: KState) {
+    for (const [pid, w] of this.waits) this.hang(s, s.procs.find((x) => x.pid === pid)!, w);
   }
 
   /** Refused (ETXTBSY, EDEADLK) or asleep on pins: killing the named pinners must let the call succeed. */
@@ -169,7 +189,7 @@ export class Monitor {
 }
 
 function targetInode(s: KState, p: Proc, out: StepOutcome): Inode | null {
-  const path = out.call === "truncate" || out.call === "open" ? out.args[0] : null;
+  const path = out.call === "truncate" || out.call === "open" ? out.args[0] : out.call === "openat" ? out.args[1] : null;
   if (typeof path === "string") { const ino = s.dents[path]; return ino === undefined ? null : s.inodes[ino] ?? null; }
   const fd = out.args[0];
   if (typeof fd !== "number" || fd < 0 || fd >= p.fds.length || p.fds[fd]! < 0) return null;

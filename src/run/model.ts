@@ -35,17 +35,14 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
   const judge = new Judge();
   const monitor = new Monitor();
   let outcome: StepOutcome | null = null;
-  const byName = (name: string): Proc => {
-    const p = s.procs.find((x) => x.name === name);
-    assert(p, `process ${name} exists`);
-    return p;
-  };
+  /** A process; null for the child of a fork that never ran (its parent was dead or asleep). */
+  const byName = (name: string): Proc | null => s.procs.find((x) => x.name === name) ?? null;
   const pidOf = (name: string) => s.procs.find((x) => x.name === name)?.pid ?? 0;
   const nameOf = (pid: number) => s.procs.find((x) => x.pid === pid)?.name ?? String(pid);
   /** The call each process is in or last made, for formatting a resumed result. */
-  const lastCall = new Map<string, CallStep>();
+  const lastCall = new Map<string, CallStep | null>();
   const actualOf = (p: Proc, step: CallStep): string => {
-    if (isDead(p) && (p.ret === BLOCKED || step.name === "exit" || !p.done)) return "?";
+    if (isDead(p) && (p.ret === BLOCKED || step.name === "exit" || !p.done || p.call === step.name && p.ret === BLOCKED)) return "?";
     if (p.state === PState.Blocked || !p.done) return "...";
     return fmtResult(step.name, step.args, p.ret, nameOf);
   };
@@ -59,17 +56,21 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
         break;
       case "signals": {
         const p = byName(step.proc);
-        judge.signals(step, p.sigs);
-        p.sigs = [];
+        judge.signals(step, p?.sigs ?? []);
+        if (p !== null) p.sigs = [];
         break;
       }
-      case "status":
-        judge.status(step, procStatus(byName(step.proc)));
+      case "status": {
+        const p = byName(step.proc);
+        judge.status(step, p === null ? "?" : procStatus(p));
         break;
+      }
       case "resumed": {
         const p = byName(step.proc);
+        const call = lastCall.get(step.proc);
+        // The call to resume never ran (its process was dead, or still asleep in an earlier one).
+        if (p === null || call === undefined || call === null) { judge.call(step, p === null || isDead(p) ? "?" : "..."); break; }
         waitFor(s, p, Number.POSITIVE_INFINITY);
-        const call = lastCall.get(step.proc)!;
         judge.call(step, actualOf(p, call));
         break;
       }
@@ -81,8 +82,9 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
     monitor.check(s, step.line, outcome);
     outcome = null;
   }
+  monitor.finish(s);
   const report = judge.report(sc.name, policy);
-  report.violations = monitor.violations;
+  report.violations = monitor.violations.slice().sort((a, b) => a.line - b.line);
   const wrong = sc.expects.filter((e) => monitor.holds(e.property) !== e.holds)
     .map((e) => `line ${e.line}: ${e.property} was expected to ${e.holds ? "hold" : "fail"}, and it ${e.holds ? "failed" : "held"}`);
   if (wrong.length > 0) {
@@ -106,6 +108,12 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
   function runCall(step: CallStep) {
     if (step.proc === "NIC") return runNic(step);
     const p = byName(step.proc);
+    lastCall.set(step.proc, null);
+    if (p === null) {
+      if (step.name === "cat") judge.cat(step, null, "?");
+      else judge.call(step, "?");
+      return;
+    }
     // A call that blocked without `...` in the script: this step first waits for it.
     if (p.state === PState.Blocked) waitFor(s, p, Number.POSITIVE_INFINITY);
     if (isDead(p)) {

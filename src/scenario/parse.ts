@@ -201,6 +201,9 @@ class Parser {
       gid: this.int(opts.get("gid"), uid, "gid"), mode: this.int(opts.get("mode"), 0o644, "mode", true),
     };
     if (f.mode > 0o7777) this.err(opts.get("mode")!.col, "mode is at most 07777");
+    const used = this.sc.files.filter((x) => x.path.startsWith(mt.path + "/")).reduce((n, x) => n + Math.ceil(x.size / mt.blockSize), 0);
+    if ((used + Math.ceil(f.size / mt.blockSize)) * mt.blockSize > mt.size)
+      this.err(opts.get("size")?.col ?? col, `the files of ${mt.path} do not fit its size=${mt.size}`);
     this.sc.files.push(f);
   }
 
