@@ -23,7 +23,7 @@ test("linux: a long-term write pin of ext4 page cache is EFAULT, a read pin and 
   assert.equal(at(actuals(body("/mnt/s/a", "IBV_ACCESS_LOCAL_WRITE"), hdr), 4), "1");
 });
 
-test("linux: io_uring fixed buffers pin tmpfs; a truncate then orphans the page and the device's writes are lost silently", () => {
+test("linux: io_uring fixed buffers pin tmpfs; a truncate does not wait for them (the page is orphaned)", () => {
   const hdr = `@fs /mnt/s type=tmpfs size=1M\n@file /mnt/s/a size=8192\n@proc A\n`;
   const r = run([
     `A: open("/mnt/s/a", O_RDWR) = 3`, `A: mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_SHARED, 3, 0) = $b`,
