@@ -53,7 +53,7 @@ test("errors say FILE:LINE:COL and what is wrong", () => {
   assert.equal(errorOf(OK + `A: write(3, "ab", 5)`), "x.scn:5:19: the buffer holds 2 bytes, fewer than the count");
   assert.equal(errorOf(OK + `A: open("/mnt/t/f", O_RDONLY\n`), "x.scn:5:8: unbalanced parentheses");
   assert.equal(errorOf(`@scenario s\n@fs /mnt/t type=zfs`), "x.scn:2:17: type= is ext4, xfs or tmpfs");
-  assert.equal(errorOf(OK + `> 1: LEASE`), "x.scn:5:1: a `>` line must follow a cat(...) step");
+  assert.equal(errorOf(OK + `> 1: LEASE`), "x.scn:5:1: a `>` line must follow a cat(...), lsof(...) or rdma(...) step");
 });
 
 test("fork names a new process that later steps may use", () => {

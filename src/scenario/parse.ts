@@ -66,7 +66,7 @@ class Parser {
 
   private catLine(body: string, col: number) {
     const step = this.lastCat;
-    if (step === null) this.err(col, "a `>` line must follow a cat(...) step");
+    if (step === null) this.err(col, "a `>` line must follow a cat(...), lsof(...) or rdma(...) step");
     const rest = body.slice(1);
     if (step.lines === null) step.lines = [];
     if (rest.trim() === "") {
@@ -308,7 +308,7 @@ class Parser {
     if (name === "fork") this.forkStep(proc, expect, tailCol);
     if (name === "exit" && expect !== null && !(expect.k === "value" && expect.text === "?")) this.err(tailCol, "exit returns nothing: write it without a result, or = ?");
     this.sc.steps.push(step);
-    if (name === "cat") this.lastCat = step;
+    if (name === "cat" || name === "lsof" || name === "rdma") this.lastCat = step;
     void whole;
   }
 

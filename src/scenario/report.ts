@@ -146,7 +146,8 @@ export function formatReport(r: RunReport, color: (s: string, ok: boolean) => st
     if (s.step.startsWith("---") || s.step.startsWith("+++")) {
       line = s.step.startsWith("---") ? `${who}--- ${s.actual} ---` : `${who}+++ ${s.actual} +++`;
     } else if (s.step.startsWith("sleep")) line = s.step;
-    else if (s.step.startsWith("cat(")) {
+    else if (/^(cat|lsof|rdma)\(/.test(s.step) && !/^(-1 |\?$|\.\.\.$)/.test(s.actual ?? "")) {
+      // A view's lines, as the script writes them: `> line`, or a lone `>` for none.
       line = `${who}${s.step}` + (s.actual === "" ? "\n  >" : "\n" + (s.actual ?? "").split("\n").map((l) => `  > ${l}`).join("\n"));
     } else line = `${who}${s.step}${s.actual === "..." ? " ..." : ` = ${s.actual}`}`;
     const mark = s.ok ? "" : `    # FAILED: expected ${s.expected}`;
