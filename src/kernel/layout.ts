@@ -42,7 +42,7 @@ export function pinnedInRange(s: KState, inode: Inode, start: number, end: numbe
 /** The layout change waits for the pinned DAX pages of [start, end) to go idle (no timeout). */
 export function daxWait(s: KState, p: Proc, inode: Inode, start: number, end: number, call: string, args: (number | string)[]): number {
   if (p.sigpend > 0 || p.fatal !== 0) return -EINTR;
-  p.wait = { ...newWait("dax", inode.ino), start, end, op: "redo", call, args: args.slice() };
+  p.wait = Object.assign(newWait("dax", inode.ino), { start, end, op: "redo" as const, call, args: args.slice() });
   return BLOCKED;
 }
 
@@ -65,12 +65,12 @@ export function pinnedLeaseOf(s: KState, f: OpenFile): Lease | null {
 /** Sleeps until the pins taken under `l` are gone, then redoes `call` (sticky leases). */
 export function waitUnpin(s: KState, p: Proc, l: Lease, call: string, args: (number | string)[]): number {
   if (p.sigpend > 0 || p.fatal !== 0) return -EINTR;
-  p.wait = { ...newWait("unpin", -1), lease: l.id, op: "redo", call, args: args.slice() };
+  p.wait = Object.assign(newWait("unpin", -1), { lease: l.id, op: "redo" as const, call, args: args.slice() });
   return BLOCKED;
 }
 
 /** The last fput of a file with a pinned sticky lease (close=block): the sleeper holds the file. */
 export function waitUnpinHolding(s: KState, p: Proc, l: Lease, file: number): number {
-  p.wait = { ...newWait("unpin", -1), lease: l.id, op: "fput", file };
+  p.wait = Object.assign(newWait("unpin", -1), { lease: l.id, op: "fput" as const, file });
   return BLOCKED;
 }

@@ -175,7 +175,7 @@ export function breakLease(s: KState, p: Proc, inode: Inode, mode: number, cont:
   if (!anyLeasesConflict(inode, wantWrite, layout, passPid, skip)) return 0;
   if (mode & O_NONBLOCK) return -EAGAIN;
   const { ownExclusive: _own, exclusive: _excl, skipPinned: _skip, ...rest } = cont;
-  return sleepOnLeases(s, p, inode, { ...newWait("lease", inode.ino), wantWrite, passPid, skipPinned: skip, ...rest });
+  return sleepOnLeases(s, p, inode, Object.assign(newWait("lease", inode.ino), { wantWrite, passPid, skipPinned: skip }, rest));
 }
 
 /** The `restart:` of __break_lease: a pending signal ends the wait at once (-ERESTARTSYS, no SA_RESTART: EINTR). */

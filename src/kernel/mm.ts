@@ -4,6 +4,7 @@ import { FMODE_READ, FMODE_WRITE } from "./state.js";
 import * as U from "./uapi.js";
 import { EACCES, EBADF, EINVAL, ENODEV, ENOMEM, EOVERFLOW } from "./errno.js";
 import { fget, getFile, fput, inodeOf } from "./file.js";
+import { cloneVma } from "./snapshot.js";
 
 export const MMAP_TOP = 0x7f0000000000;
 
@@ -61,8 +62,8 @@ function unmapRange(s: KState, p: Proc, start: number, end: number) {
   const keep: Vma[] = [];
   for (const v of p.vmas) {
     if (v.end <= start || v.start >= end) { keep.push(v); continue; }
-    if (v.start < start) keep.push({ ...v, end: start });
-    if (v.end > end) keep.push({ ...v, start: end, pgoff: v.pgoff + (end - v.start) / U.PAGE_SIZE });
+    if (v.start < start) { const left = cloneVma(v); left.end = start; keep.push(left); }
+    if (v.end > end) { const right = cloneVma(v); right.start = end; right.pgoff = v.pgoff + (end - v.start) / U.PAGE_SIZE; keep.push(right); }
     const pieces = (v.start < start ? 1 : 0) + (v.end > end ? 1 : 0);
     // Each remaining piece holds the file; the removed VMA's reference goes.
     if (v.file < 0) continue;

@@ -8,6 +8,7 @@ import { abortOpen, finishOpen, finishTruncate } from "./open.js";
 import { fput, getFile, fileOf } from "./file.js";
 import { alive } from "./signal.js";
 import { dispatch } from "./syscalls.js";
+import { cloneProc } from "./snapshot.js";
 import { pinnedInRange } from "./layout.js";
 import { assert } from "./assert.js";
 
@@ -154,10 +155,8 @@ export function waitFor(s: KState, p: Proc, limit: number) {
 
 /** fork(2): the child shares every open file and mapping of the parent. */
 export function sysFork(s: KState, p: Proc, childName: string, childPid: number): number {
-  const c: Proc = {
-    ...p, pid: childPid, name: childName, ppid: p.pid, fds: [...p.fds], vmas: p.vmas.map((v) => ({ ...v })),
-    sigs: [], sigpend: 0, fatal: 0, wait: null, call: "", ret: 0, done: true, state: PState.Running, code: 0,
-  };
+  const c: Proc = cloneProc(p);
+  Object.assign(c, { pid: childPid, name: childName, ppid: p.pid, sigs: [], sigpend: 0, fatal: 0, wait: null, call: "", ret: 0, done: true, state: PState.Running, code: 0 });
   for (const id of c.fds) if (id >= 0) getFile(fileOf(s, id));
   for (const v of c.vmas) if (v.file >= 0) getFile(fileOf(s, v.file));
   s.procs.push(c);

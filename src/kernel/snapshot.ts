@@ -3,31 +3,58 @@
 import type { KState, Proc, OpenFile, Inode, Mount, Lease, Wait, Vma } from "./state.js";
 import type { SigInfo } from "../scenario/report.js";
 
-const cloneWait = (w: Wait): Wait => ({ ...w, args: w.args.slice() });
-const cloneVma = (v: Vma): Vma => ({ ...v });
-const cloneSig = (x: SigInfo): SigInfo => ({ ...x });
-const cloneLease = (l: Lease): Lease => ({ ...l });
+// The copies are literals with the fields in the order the constructors make them, so
+// that copies and originals share hidden classes and the hash's field reads stay fast.
+export function cloneWait(w: Wait): Wait {
+  return {
+    kind: w.kind, ino: w.ino, wantWrite: w.wantWrite, layout: w.layout, passPid: w.passPid, skipPinned: w.skipPinned,
+    start: w.start, end: w.end, lease: w.lease, blocker: w.blocker, seq: w.seq, wake: w.wake, woken: w.woken,
+    timedOut: w.timedOut, op: w.op, file: w.file, fd: w.fd, len: w.len, call: w.call, args: w.args.slice(),
+  };
+}
+export const cloneVma = (v: Vma): Vma => ({ start: v.start, end: v.end, file: v.file, pgoff: v.pgoff, prot: v.prot, flags: v.flags });
+const cloneSig = (x: SigInfo): SigInfo => ({ signo: x.signo, code: x.code, fd: x.fd, band: x.band });
+const cloneLease = (l: Lease): Lease => ({
+  id: l.id, file: l.file, type: l.type, flags: l.flags, breakTime: l.breakTime, downgradeTime: l.downgradeTime,
+  pid: l.pid, faFd: l.faFd, seq: l.seq, kind: l.kind, pins: l.pins,
+});
 
-function cloneProc(p: Proc): Proc {
-  return { ...p, fds: p.fds.slice(), vmas: p.vmas.map(cloneVma), sigs: p.sigs.map(cloneSig), wait: p.wait === null ? null : cloneWait(p.wait) };
+export function cloneProc(p: Proc): Proc {
+  return {
+    pid: p.pid, name: p.name, ppid: p.ppid, uid: p.uid, gid: p.gid, caps: p.caps, sigDefault: p.sigDefault,
+    state: p.state, code: p.code, fds: p.fds.slice(), vmas: p.vmas.map(cloneVma), mmapBase: p.mmapBase,
+    sigs: p.sigs.map(cloneSig), sigpend: p.sigpend, fatal: p.fatal, wait: p.wait === null ? null : cloneWait(p.wait),
+    call: p.call, ret: p.ret, done: p.done,
+  };
 }
-const cloneFile = (f: OpenFile | null): OpenFile | null => (f === null ? null : { ...f });
+const cloneFile = (f: OpenFile | null): OpenFile | null => (f === null ? null : {
+  id: f.id, kind: f.kind, ref: f.ref, ino: f.ino, flags: f.flags, fmode: f.fmode, pos: f.pos, owner: f.owner,
+  ownerUid: f.ownerUid, signum: f.signum, revoked: f.revoked,
+});
 function cloneInode(i: Inode | null): Inode | null {
-  return i === null ? null : { ...i, map: i.map.slice(), leases: i.leases.map(cloneLease) };
+  return i === null ? null : {
+    ino: i.ino, mnt: i.mnt, mode: i.mode, uid: i.uid, gid: i.gid, size: i.size, nlink: i.nlink, readcount: i.readcount,
+    writecount: i.writecount, refs: i.refs, map: i.map.slice(), leases: i.leases.map(cloneLease), path: i.path,
+  };
 }
-const cloneMount = (m: Mount): Mount => ({ ...m, owner: m.owner.slice(), data: m.data.slice(), pins: m.pins.slice() });
+const cloneMount = (m: Mount): Mount => ({
+  path: m.path, type: m.type, dax: m.dax, bsize: m.bsize, nblocks: m.nblocks, owner: m.owner.slice(), data: m.data.slice(),
+  pins: m.pins.slice(), holes: m.holes, hint: m.hint, root: m.root, dev: m.dev,
+});
 
 export function cloneState(s: KState): KState {
   return {
-    ...s,
+    policy: s.policy, now: s.now, leaseBreakTime: s.leaseBreakTime, leasesEnable: s.leasesEnable,
     procs: s.procs.map(cloneProc),
     files: s.files.map(cloneFile),
     inodes: s.inodes.map(cloneInode),
     mounts: s.mounts.map(cloneMount),
     dents: { ...s.dents },
+    nextLeaseId: s.nextLeaseId, nextSeq: s.nextSeq,
     pages: s.pages.map((p) => (p === null ? null : { ...p })),
     pinsets: s.pinsets.map((m) => (m === null ? null : { ...m, pinned: m.pinned.slice(), files: m.files.slice() })),
     pds: s.pds.map((d) => (d === null ? null : { ...d })),
+    pinAcquired: s.pinAcquired, pinReleased: s.pinReleased,
     events: s.events.map((e) => ({ ...e })),
   };
 }
@@ -41,94 +68,129 @@ export function encodeState(s: KState): string {
 
 /**
  * A 64-bit hash (two 32-bit lanes, hex) of the canonical state, computed by walking it:
- * no encoding is built. Strings are hashed once and remembered; the namespace is folded
- * in order-independently, so it needs no sort.
+ * no encoding is built. Field values are laid out in a flat buffer (strings by a cached
+ * hash), then mixed in one tight loop; each record reserves its room first, so the writes
+ * are plain stores the compiler keeps inline. The namespace is folded in order-independently.
  */
 export function hashState(s: KState): string {
   LEN = 0;
-  num(s.now); num(s.leaseBreakTime); num(s.leasesEnable); num(s.nextLeaseId); num(s.nextSeq);
-  const procs = s.procs, files = s.files, inodes = s.inodes, mounts = s.mounts;
-  mix(procs.length);
-  for (let i = 0; i < procs.length; i++) hashProc(procs[i]!);
-  mix(files.length);
-  for (let i = 0; i < files.length; i++) hashFile(files[i]!);
-  mix(inodes.length);
-  for (let i = 0; i < inodes.length; i++) hashInode(inodes[i]!);
-  for (let i = 0; i < mounts.length; i++) hashMount(mounts[i]!);
+  room(8);
+  let n = LEN;
+  const B = BUF;
+  B[n++] = s.now; B[n++] = s.leaseBreakTime; B[n++] = s.leasesEnable; B[n++] = s.nextLeaseId; B[n++] = s.nextSeq;
+  B[n++] = strHash(s.policy); B[n++] = s.pinAcquired; B[n++] = s.pinReleased;
+  LEN = n;
+  for (let i = 0; i < s.procs.length; i++) hashProc(s.procs[i]!);
+  room(1); BUF[LEN++] = -2;
+  for (let i = 0; i < s.files.length; i++) hashFile(s.files[i]!);
+  room(1); BUF[LEN++] = -3;
+  for (let i = 0; i < s.inodes.length; i++) hashInode(s.inodes[i]!);
+  for (let i = 0; i < s.mounts.length; i++) hashMount(s.mounts[i]!);
   hashDents(s.dents);
-  str(s.policy); num(s.pinAcquired); num(s.pinReleased);
-  mix(s.events.length);
-  for (let i = 0; i < s.events.length; i++) { str(s.events[i]!.property); str(s.events[i]!.detail); }
-  const pages = s.pages, mrs = s.pinsets, pds = s.pds;
-  mix(pages.length);
-  for (let i = 0; i < pages.length; i++) {
-    const g = pages[i]!;
-    if (g === null) mix(-1);
-    else { num(g.id); num(g.ino); num(g.index); str(g.data); num(g.pins); }
+  for (let i = 0; i < s.pages.length; i++) {
+    const g = s.pages[i]!;
+    room(5);
+    if (g === null) BUF[LEN++] = -1;
+    else { n = LEN; BUF[n++] = g.id; BUF[n++] = g.ino; BUF[n++] = g.index; BUF[n++] = strHash(g.data); BUF[n++] = g.pins; LEN = n; }
   }
-  mix(mrs.length);
-  for (let i = 0; i < mrs.length; i++) {
-    const m = mrs[i]!;
-    if (m === null) { mix(-1); continue; }
-    num(m.id); str(m.kind); num(m.ctx); num(m.pd); num(m.pid); num(m.addr); num(m.len); num(m.access); mix(m.odp ? 1 : 0);
-    nums(m.pinned); mix(m.files.length); for (let k = 0; k < m.files.length; k++) str(m.files[k]!);
-    mix(m.dead ? 1 : 0); num(m.lease); num(m.hold);
+  room(1); BUF[LEN++] = -4;
+  for (let i = 0; i < s.pinsets.length; i++) {
+    const m = s.pinsets[i]!;
+    if (m === null) { room(1); BUF[LEN++] = -1; continue; }
+    room(16);
+    n = LEN;
+    BUF[n++] = m.id; BUF[n++] = strHash(m.kind); BUF[n++] = m.ctx; BUF[n++] = m.pd; BUF[n++] = m.pid; BUF[n++] = m.addr;
+    BUF[n++] = m.len; BUF[n++] = m.access; BUF[n++] = m.odp ? 1 : 0; BUF[n++] = m.dead ? 1 : 0; BUF[n++] = m.lease; BUF[n++] = m.hold;
+    LEN = n;
+    nums(m.pinned);
+    room(m.files.length + 1);
+    BUF[LEN++] = m.files.length;
+    for (let k = 0; k < m.files.length; k++) BUF[LEN++] = strHash(m.files[k]!);
   }
-  mix(pds.length);
-  for (let i = 0; i < pds.length; i++) { const d = pds[i]!; if (d === null) mix(-1); else { num(d.id); num(d.ctx); } }
+  room(s.pds.length * 2 + 2 + s.events.length * 2);
+  BUF[LEN++] = s.pds.length;
+  for (let i = 0; i < s.pds.length; i++) { const d = s.pds[i]!; BUF[LEN++] = d === null ? -1 : d.ctx; }
+  BUF[LEN++] = s.events.length;
+  for (let i = 0; i < s.events.length; i++) { BUF[LEN++] = strHash(s.events[i]!.property); BUF[LEN++] = strHash(s.events[i]!.detail); }
   return digest();
 }
 
 function hashProc(p: Proc) {
-  num(p.pid); str(p.name); num(p.ppid); num(p.uid); num(p.gid); num(p.caps); mix(p.sigDefault ? 1 : 0);
-  mix(p.state); num(p.code); nums(p.fds); num(p.mmapBase); num(p.sigpend); num(p.fatal);
-  str(p.call); num(p.ret); mix(p.done ? 1 : 0);
-  const vmas = p.vmas;
-  mix(vmas.length);
-  for (let i = 0; i < vmas.length; i++) {
-    const v = vmas[i]!;
-    num(v.start); num(v.end); num(v.file); num(v.pgoff); num(v.prot); num(v.flags);
-  }
-  const sigs = p.sigs;
-  mix(sigs.length);
-  for (let i = 0; i < sigs.length; i++) {
-    const x = sigs[i]!;
-    num(x.signo); num(x.code); num(x.fd); num(x.band);
-  }
+  room(48);
+  let n = LEN;
+  const B = BUF;
+  B[n++] = p.pid; B[n++] = strHash(p.name); B[n++] = p.ppid; B[n++] = p.uid; B[n++] = p.gid; B[n++] = p.caps;
+  B[n++] = p.sigDefault ? 1 : 0; B[n++] = p.state; B[n++] = p.code; B[n++] = p.mmapBase; B[n++] = p.sigpend;
+  B[n++] = p.fatal; B[n++] = strHash(p.call); B[n++] = p.ret; B[n++] = p.done ? 1 : 0;
   const w = p.wait;
-  if (w === null) mix(-1);
+  if (w === null) B[n++] = -1;
   else {
-    str(w.kind); num(w.ino); mix(w.wantWrite ? 1 : 0); mix(w.layout ? 1 : 0); num(w.passPid); mix(w.skipPinned ? 1 : 0); num(w.start); num(w.end); num(w.lease);
-    num(w.blocker); num(w.seq); num(w.wake); mix(w.woken ? 1 : 0);
-    mix(w.timedOut ? 1 : 0); str(w.op); num(w.file); num(w.fd); num(w.len); str(w.call);
-    mix(w.args.length);
-    for (let i = 0; i < w.args.length; i++) { const a = w.args[i]!; if (typeof a === "string") str(a); else num(a); }
+    B[n++] = strHash(w.kind); B[n++] = w.ino; B[n++] = w.wantWrite ? 1 : 0; B[n++] = w.layout ? 1 : 0; B[n++] = w.passPid;
+    B[n++] = w.skipPinned ? 1 : 0; B[n++] = w.start; B[n++] = w.end; B[n++] = w.lease; B[n++] = w.blocker; B[n++] = w.seq;
+    B[n++] = w.wake; B[n++] = w.woken ? 1 : 0; B[n++] = w.timedOut ? 1 : 0; B[n++] = strHash(w.op); B[n++] = w.file;
+    B[n++] = w.fd; B[n++] = w.len; B[n++] = strHash(w.call); B[n++] = w.args.length;
   }
+  LEN = n;
+  if (w !== null) {
+    room(w.args.length);
+    for (let i = 0; i < w.args.length; i++) { const a = w.args[i]!; BUF[LEN++] = typeof a === "string" ? strHash(a) : a; }
+  }
+  nums(p.fds);
+  room(p.vmas.length * 6 + p.sigs.length * 4 + 2);
+  n = LEN;
+  BUF[n++] = p.vmas.length;
+  for (let i = 0; i < p.vmas.length; i++) {
+    const v = p.vmas[i]!;
+    BUF[n++] = v.start; BUF[n++] = v.end; BUF[n++] = v.file; BUF[n++] = v.pgoff; BUF[n++] = v.prot; BUF[n++] = v.flags;
+  }
+  BUF[n++] = p.sigs.length;
+  for (let i = 0; i < p.sigs.length; i++) {
+    const x = p.sigs[i]!;
+    BUF[n++] = x.signo; BUF[n++] = x.code; BUF[n++] = x.fd; BUF[n++] = x.band;
+  }
+  LEN = n;
 }
 
 function hashFile(f: OpenFile | null) {
-  if (f === null) { mix(-1); return; }
-  num(f.id); num(f.kind); num(f.ref); num(f.ino); num(f.flags); num(f.fmode); num(f.pos); num(f.owner); num(f.ownerUid); num(f.signum); mix(f.revoked ? 1 : 0);
+  room(11);
+  const B = BUF;
+  let n = LEN;
+  if (f === null) B[n++] = -1;
+  else {
+    B[n++] = f.id; B[n++] = f.kind; B[n++] = f.ref; B[n++] = f.ino; B[n++] = f.flags; B[n++] = f.fmode; B[n++] = f.pos;
+    B[n++] = f.owner; B[n++] = f.ownerUid; B[n++] = f.signum; B[n++] = f.revoked ? 1 : 0;
+  }
+  LEN = n;
 }
 
 function hashInode(i: Inode | null) {
-  if (i === null) { mix(-1); return; }
-  num(i.ino); num(i.mnt); num(i.mode); num(i.uid); num(i.gid); num(i.size); num(i.nlink);
-  num(i.readcount); num(i.writecount); num(i.refs); nums(i.map); str(i.path);
-  const leases = i.leases;
-  mix(leases.length);
-  for (let k = 0; k < leases.length; k++) {
-    const l = leases[k]!;
-    num(l.id); num(l.file); num(l.type); num(l.flags); num(l.breakTime); num(l.downgradeTime); num(l.pid); num(l.faFd); num(l.seq);
-    num(l.kind); num(l.pins);
+  if (i === null) { room(1); BUF[LEN++] = -1; return; }
+  room(14 + i.leases.length * 11);
+  let n = LEN;
+  const B = BUF;
+  B[n++] = i.ino; B[n++] = i.mnt; B[n++] = i.mode; B[n++] = i.uid; B[n++] = i.gid; B[n++] = i.size; B[n++] = i.nlink;
+  B[n++] = i.readcount; B[n++] = i.writecount; B[n++] = i.refs; B[n++] = strHash(i.path); B[n++] = i.leases.length;
+  for (let k = 0; k < i.leases.length; k++) {
+    const l = i.leases[k]!;
+    B[n++] = l.id; B[n++] = l.file; B[n++] = l.type; B[n++] = l.flags; B[n++] = l.breakTime; B[n++] = l.downgradeTime;
+    B[n++] = l.pid; B[n++] = l.faFd; B[n++] = l.seq; B[n++] = l.kind; B[n++] = l.pins;
   }
+  LEN = n;
+  nums(i.map);
 }
 
 function hashMount(m: Mount) {
-  str(m.path); str(m.type); str(m.dax); num(m.bsize); num(m.nblocks); nums(m.owner); nums(m.pins); num(m.holes); num(m.hint); num(m.root); num(m.dev);
-  const data = m.data;
-  mix(data.length);
-  for (let i = 0; i < data.length; i++) str(data[i]!);
+  room(12);
+  let n = LEN;
+  const B = BUF;
+  B[n++] = strHash(m.path); B[n++] = strHash(m.type); B[n++] = strHash(m.dax); B[n++] = m.bsize; B[n++] = m.nblocks;
+  B[n++] = m.holes; B[n++] = m.hint; B[n++] = m.root; B[n++] = m.dev;
+  LEN = n;
+  nums(m.owner);
+  nums(m.pins);
+  room(m.data.length + 1);
+  BUF[LEN++] = m.data.length;
+  for (let i = 0; i < m.data.length; i++) BUF[LEN++] = strHash(m.data[i]!);
 }
 
 /** The namespace: a sum of per-name hashes does not depend on the order names were made. */
@@ -139,37 +201,39 @@ function hashDents(dents: Record<string, number>) {
     d1 = (d1 + e) | 0;
     d2 = (d2 + Math.imul(e, 0x85ebca6b)) | 0;
   }
-  mix(d1); mix(d2);
+  room(2);
+  BUF[LEN++] = d1;
+  BUF[LEN++] = d2;
 }
 
-/**
- * Field values are first laid out in a flat buffer, then mixed in one tight loop
- * with the lanes in local variables: far cheaper than mixing field by field.
- */
 let BUF = new Float64Array(1 << 12);
 let LEN = 0;
 
-function mix(v: number) {
-  if (LEN === BUF.length) {
-    const bigger = new Float64Array(BUF.length * 2);
-    bigger.set(BUF);
-    BUF = bigger;
-  }
-  BUF[LEN++] = v;
+/** Makes room for k more values. */
+function room(k: number) {
+  if (LEN + k <= BUF.length) return;
+  let size = BUF.length * 2;
+  while (size < LEN + k) size *= 2;
+  const bigger = new Float64Array(size);
+  bigger.set(BUF.subarray(0, LEN));
+  BUF = bigger;
 }
 
-const num = mix;
-
 function nums(xs: number[]) {
-  mix(xs.length);
-  for (let i = 0; i < xs.length; i++) mix(xs[i]!);
+  room(xs.length + 1);
+  let n = LEN;
+  const B = BUF;
+  B[n++] = xs.length;
+  for (let i = 0; i < xs.length; i++) B[n++] = xs[i]!;
+  LEN = n;
 }
 
 /** Two 32-bit lanes over the buffer; integers up to 2^53 contribute both halves. */
 function digest(): string {
   let a = 0x811c9dc5, b = 0x2545f491;
+  const B = BUF;
   for (let i = 0; i < LEN; i++) {
-    const v = BUF[i]!;
+    const v = B[i]!;
     const lo = v | 0;
     const hi = (v - lo) / 4294967296 | 0;
     a = Math.imul(a ^ lo, 0x01000193);
@@ -191,8 +255,4 @@ function strHash(x: string): number {
     STR_CACHE.set(x, v);
   }
   return v;
-}
-
-function str(x: string) {
-  mix(strHash(x));
 }

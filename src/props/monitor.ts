@@ -4,7 +4,7 @@ import type { KState, Proc, PinSet, Inode } from "../kernel/state.js";
 import { PState, PIN_DAX, BLOCKED, FK_INODE } from "../kernel/state.js";
 import { policyOf } from "../policy/registry.js";
 import { quadTarget } from "../kernel/gup.js";
-import { cloneState } from "../kernel/snapshot.js";
+import { cloneState, cloneProc } from "../kernel/snapshot.js";
 import { sendSignal } from "../kernel/signal.js";
 import { settle } from "../kernel/sched.js";
 import { syscall, dispatch, nextPid } from "../kernel/syscalls.js";
@@ -199,8 +199,10 @@ function targetInode(s: KState, p: Proc, out: StepOutcome): Inode | null {
 /** The original caller died with the pinners: a root process makes the same change by path. */
 function adminRetry(c: KState, inode: Inode, out: StepOutcome): boolean {
   const pid = nextPid(c);
-  c.procs.push({ ...c.procs[0]!, pid, name: "admin", ppid: 1, uid: 0, gid: 0, caps: 0x1ff, sigDefault: false, state: PState.Running, code: 0,
+  const admin0 = cloneProc(c.procs[0]!);
+  Object.assign(admin0, { pid, name: "admin", ppid: 1, uid: 0, gid: 0, caps: 0x1ff, sigDefault: false, state: PState.Running, code: 0,
     fds: [], vmas: [], mmapBase: MMAP_TOP, sigs: [], sigpend: 0, fatal: 0, wait: null, call: "", ret: 0, done: true });
+  c.procs.push(admin0);
   const admin = c.procs[c.procs.length - 1]!;
   let r: number;
   if (out.call === "fallocate") {
