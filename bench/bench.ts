@@ -41,16 +41,16 @@ const ROUND: [number, string, SysArg[]][] = [
 function syscallsPerSecond(): number {
   const s = boot(sc);
   const procs = s.procs;
-  const rounds = 200_000;
+  const rounds = 30_000;
   for (let i = 0; i < 2000; i++) for (const [p, n, a] of ROUND) syscall(s, procs[p]!, n, a);
   procs[0]!.sigs.length = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < rounds; i++) {
-    for (const [p, n, a] of ROUND) syscall(s, procs[p]!, n, a);
-    procs[0]!.sigs.length = 0;
-  }
-  const dt = (performance.now() - t0) / 1000;
-  return (rounds * ROUND.length) / dt;
+  const us = median(() => {
+    for (let i = 0; i < rounds; i++) {
+      for (const [p, n, a] of ROUND) syscall(s, procs[p]!, n, a);
+      procs[0]!.sigs.length = 0;
+    }
+  }, rounds * ROUND.length);
+  return 1e6 / us;
 }
 
 function copyHashMicros(): { copy: number; hash: number; both: number; json: number } {
@@ -71,21 +71,13 @@ R: pwrite(3, "hello", 5, 0) = 5
 S: open("/mnt/t/b", O_RDONLY) = 3
 S: mmap(NULL, 4096, PROT_READ, MAP_SHARED, 3, 0)
 `, "four.scn"));
-  const n = 200_000;
+  const n = 30_000;
   let sink = 0;
   for (let i = 0; i < 20_000; i++) sink += hashState(cloneState(state)).length;
-  let t0 = performance.now();
-  for (let i = 0; i < n; i++) sink += cloneState(state).procs.length;
-  const copy = ((performance.now() - t0) * 1000) / n;
-  t0 = performance.now();
-  for (let i = 0; i < n; i++) sink += hashState(state).length;
-  const hash = ((performance.now() - t0) * 1000) / n;
-  t0 = performance.now();
-  for (let i = 0; i < n; i++) sink += hashState(cloneState(state)).length;
-  const both = ((performance.now() - t0) * 1000) / n;
-  t0 = performance.now();
-  for (let i = 0; i < n / 10; i++) sink += JSON.stringify(state).length;
-  const json = ((performance.now() - t0) * 1000) / (n / 10);
+  const copy = median(() => { for (let i = 0; i < n; i++) sink += cloneState(state).procs.length; }, n);
+  const hash = median(() => { for (let i = 0; i < n; i++) sink += hashState(state).length; }, n);
+  const both = median(() => { for (let i = 0; i < n; i++) sink += hashState(cloneState(state)).length; }, n);
+  const json = median(() => { for (let i = 0; i < n / 10; i++) sink += JSON.stringify(state).length; }, n / 10);
   if (sink === 0) console.log("");
   return { copy, hash, both, json };
 }
