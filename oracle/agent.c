@@ -23,6 +23,7 @@
 #include <linux/capability.h>
 #include <linux/io_uring.h>
 #include <sys/uio.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -416,6 +417,11 @@ static void keeper(void) {
       syscall(SYS_close_range, CTL + 1, ~0U, 0);
       null_stdio();
       umask((mode_t)strtoul(tok[6], NULL, 8));
+      /* The model's descriptor limit is a fresh login's soft RLIMIT_NOFILE (1024), whatever the driver inherited. */
+      {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) { rl.rlim_cur = 1024; if (rl.rlim_max < 1024) rl.rlim_cur = rl.rlim_max; setrlimit(RLIMIT_NOFILE, &rl); }
+      }
       if (chdir("/") != 0) die("chdir");
       drop_to((unsigned)strtoul(tok[2], NULL, 10), (unsigned)strtoul(tok[3], NULL, 10), strtoull(tok[4], NULL, 16));
       if (strcmp(tok[5], "1") != 0 && install_handlers() != 0) die("sigaction");

@@ -2,7 +2,7 @@
 import type { KState, Proc } from "./state.js";
 import { FMODE_READ, FMODE_WRITE } from "./state.js";
 import * as U from "./uapi.js";
-import { EBADF, EINVAL, EISDIR, EOPNOTSUPP, EFBIG, ENODEV } from "./errno.js";
+import { EBADF, EINVAL, EISDIR, EOPNOTSUPP, EFBIG, ENODEV, EFAULT } from "./errno.js";
 import { fget, inodeOf } from "./file.js";
 import { policyOf } from "../policy/registry.js";
 import { setSize } from "./open.js";
@@ -13,12 +13,15 @@ import { readData, writeData, truncateData, allocateRange, punchHole, collapseRa
 export interface ReadResult { ret: number; data: string }
 
 export function sysRead(s: KState, p: Proc, fd: number, n: number, off: number | null): ReadResult {
+  // ksys_pread64 refuses a negative offset before it looks at the descriptor.
+  if (off !== null && off < 0) return { ret: -EINVAL, data: "" };
   const f = fget(s, p, fd);
   if (f === null || !(f.fmode & FMODE_READ)) return { ret: -EBADF, data: "" };
-  if (off !== null && off < 0) return { ret: -EINVAL, data: "" };
+  // vfs_read: access_ok() refuses a count that wraps the address space (EFAULT) before
+  // rw_verify_area, and before the file's ->read (EISDIR for a directory).
+  if (n < 0) return { ret: -EFAULT, data: "" };
   const inode = inodeOf(s, f.ino);
   if ((inode.mode & U.S_IFMT) === U.S_IFDIR) return { ret: -EISDIR, data: "" };
-  if (n < 0) return { ret: -EINVAL, data: "" };
   if ((inode.mode & U.S_IFMT) === U.S_IFCHR) return { ret: 0, data: "" }; // /dev/null: end of file
   const pos = off ?? f.pos;
   const data = pos >= inode.size ? "" : readData(s, inode, pos, n);
@@ -27,9 +30,9 @@ export function sysRead(s: KState, p: Proc, fd: number, n: number, off: number |
 }
 
 export function sysWrite(s: KState, p: Proc, fd: number, bytes: string, off: number | null): number {
+  if (off !== null && off < 0) return -EINVAL; // ksys_pwrite64, before fdget
   const f = fget(s, p, fd);
   if (f === null || !(f.fmode & FMODE_WRITE)) return -EBADF;
-  if (off !== null && off < 0) return -EINVAL;
   if (bytes.length === 0) return 0;
   const inode = inodeOf(s, f.ino);
   if ((inode.mode & U.S_IFMT) === U.S_IFCHR) return bytes.length; // /dev/null swallows it

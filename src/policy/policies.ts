@@ -174,6 +174,24 @@ const RFC_V2: P = {
 };
 
 
+/**
+ * sticky and mr-owned: a lease with pins is never recalled. Its holders are told (on every
+ * layout change, or only when the change is refused), a change over pinned pages fails
+ * (ETXTBSY), and leases without pins are recalled as in rfc-v1.
+ */
+function keepPinnedLeases(tellAlways: boolean): Hooks["layoutChange"] {
+  return (s, p, inode, start, end, frees, call, args) => {
+    if (!isDax(s, inode) || !frees) return linuxLayout(s, p, inode, start, end, frees, call, args);
+    const held = layoutLeases(inode).filter((l) => l.pins > 0);
+    if (held.length === 0) return v1Layout(s, p, inode, start, end, frees, call, args);
+    const refused = pinnedInRange(s, inode, start, end);
+    if (tellAlways || refused)
+      for (const l of held) if (l.faFd >= 0 && !(l.flags & FL_UNLOCK_PENDING)) sendSigio(s, s.files[l.file]!, l.faFd);
+    if (refused) return -ETXTBSY;
+    return breakLayout(s, p, inode, true, call, args, 0, "refuse", true);
+  };
+}
+
 const STICKY: P = {
   ...BASE,
   name: "sticky",
@@ -193,15 +211,7 @@ const STICKY: P = {
   options: { close: ["sigkill", "revoke", "block"] },
   leaseArg: v1LeaseArg,
   longtermPin: heldPin(false),
-  layoutChange: (s, p, inode, start, end, frees, call, args) => {
-    if (!isDax(s, inode) || !frees) return linuxLayout(s, p, inode, start, end, frees, call, args);
-    const sticky = layoutLeases(inode).filter((l) => l.pins > 0);
-    if (sticky.length === 0) return v1Layout(s, p, inode, start, end, frees, call, args);
-    for (const l of sticky) if (l.faFd >= 0 && !(l.flags & FL_UNLOCK_PENDING)) sendSigio(s, s.files[l.file]!, l.faFd);
-    if (pinnedInRange(s, inode, start, end)) return -ETXTBSY;
-    // Leases with no pins are recalled as in rfc-v1.
-    return breakLayout(s, p, inode, true, call, args, 0, "refuse", true);
-  },
+  layoutChange: keepPinnedLeases(true),
   unlock: (s, p, l) => (l.pins > 0 ? waitUnpin(s, p, l, "fcntl", []) : 0),
   timesOut: (l) => l.pins === 0,
   closeWithPins: (s) => {
@@ -238,17 +248,7 @@ const MR_OWNED: P = {
   options: {},
   leaseArg: v1LeaseArg,
   longtermPin: heldPin(false),
-  layoutChange: (s, p, inode, start, end, frees, call, args) => {
-    if (!isDax(s, inode) || !frees) return linuxLayout(s, p, inode, start, end, frees, call, args);
-    const owned = layoutLeases(inode).filter((l) => l.pins > 0);
-    if (owned.length === 0) return v1Layout(s, p, inode, start, end, frees, call, args);
-    if (pinnedInRange(s, inode, start, end)) {
-      for (const l of owned) if (l.faFd >= 0) sendSigio(s, s.files[l.file]!, l.faFd);
-      return -ETXTBSY;
-    }
-    // The MRs' leases stay; leases without pins are recalled as in rfc-v1.
-    return breakLayout(s, p, inode, true, call, args, 0, "refuse", true);
-  },
+  layoutChange: keepPinnedLeases(false),
   pinsHoldLeasedFile: true,
   mrFileView: true,
 };
