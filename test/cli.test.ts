@@ -5,14 +5,22 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { useColor } from "../src/cli/colors.js";
 
 const BIN = new URL("../src/cli/bin.js", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "daxlease-cli-"));
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", cwd: ROOT });
+function cliEnv(env: Record<string, string>, ...args: string[]) {
+  // The runner's own colour variables are dropped so each test says what it means.
+  const base = { ...process.env };
+  for (const k of ["CI", "NO_COLOR", "FORCE_COLOR", "TERM"]) delete base[k];
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", cwd: ROOT, env: { ...base, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function cli(...args: string[]) {
+  return cliEnv({}, ...args);
 }
 
 function file(name: string, text: string): string {
@@ -73,4 +81,16 @@ test("--version, --help and policies", () => {
   assert.equal(help.code, 0);
   assert.match(help.out, /run \[options\] <files\.\.\.>/);
   assert.match(cli("policies").out, /^linux: /);
+});
+
+test("colour: none when piped, even under CI; FORCE_COLOR and NO_COLOR as usual", () => {
+  const esc = /\x1b\[/;
+  assert.doesNotMatch(cliEnv({ CI: "1" }, "policies").out, esc);
+  assert.match(cliEnv({ CI: "1" }, "policies").out, /^linux: /);
+  assert.match(cliEnv({ FORCE_COLOR: "1" }, "policies").out, esc);
+  assert.doesNotMatch(cliEnv({ FORCE_COLOR: "1", NO_COLOR: "1" }, "policies").out, esc);
+  assert.equal(useColor({}, true), true);
+  assert.equal(useColor({ TERM: "dumb" }, true), false);
+  assert.equal(useColor({ FORCE_COLOR: "0" }, true), false);
+  assert.equal(useColor({ NO_COLOR: "" }, true), true);
 });

@@ -1,7 +1,7 @@
 // daxlease: run scenarios on the model (and, with the oracle, on the kernel).
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import pc from "picocolors";
+import { pc } from "./colors.js";
 import { loadScenario } from "./load.js";
 import { ScriptError } from "../scenario/error.js";
 import { formatReport, type RunReport } from "../scenario/report.js";

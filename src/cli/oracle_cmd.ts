@@ -1,6 +1,6 @@
 // `daxlease oracle` (scenarios on the real kernel) and `daxlease diff` (model against kernel).
 import type { Command } from "commander";
-import pc from "picocolors";
+import { pc } from "./colors.js";
 import { formatReport, type RunReport } from "../scenario/report.js";
 import type { Scenario } from "../scenario/ast.js";
 import { runOnModel } from "../run/model.js";
