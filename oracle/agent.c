@@ -161,6 +161,15 @@ static int unhex(const char *h, char **out, size_t *len) {
   return 0;
 }
 
+/* A zeroed buffer for read and write, page-aligned as an O_DIRECT program's would be
+   (iomap's DIO checks the memory's alignment too, and malloc's is arbitrary). */
+static char *iobuf(size_t n) {
+  size_t sz = (n + 1 + 4095) & ~(size_t)4095;
+  char *b = aligned_alloc(4096, sz);
+  memset(b, 0, sz);
+  return b;
+}
+
 /* Replies with a result, the bytes read (if any), and the signals recorded since the last reply. */
 static void reply(long ret, const char *data, size_t dlen) {
   size_t cap = 64 + 2 * dlen + 64 * RING;
@@ -287,7 +296,7 @@ static void run_command(char *line) {
   } else if (strcmp(op, "read") == 0 || strcmp(op, "pread") == 0) { /* read FD N ADDR [OFF] */
     size_t n = UL(2);
     unsigned long addr = UL(3);
-    char *buf = addr ? (char *)addr : malloc(n ? n : 1);
+    char *buf = addr ? (char *)addr : iobuf(n);
     r = op[0] == 'r' ? sys_ret(syscall(SYS_read, L(1), buf, n))
                      : sys_ret(syscall(SYS_pread64, L(1), buf, n, L(4)));
     reply(r, addr ? NULL : buf, !addr && r > 0 ? (size_t)r : 0);
@@ -299,7 +308,7 @@ static void run_command(char *line) {
     unhex(tok[3], &s1, &l1);
     char *buf = (char *)addr;
     if (!addr) { /* a count beyond the string reads the zeros after it */
-      buf = calloc(1, n + 1);
+      buf = iobuf(n);
       memcpy(buf, s1, l1 < n ? l1 : n);
     }
     r = op[0] == 'w' ? sys_ret(syscall(SYS_write, L(1), buf, n))

@@ -146,6 +146,27 @@ export function insertRange(s: KState, inode: Inode, off: number, len: number) {
   inode.size += len;
 }
 
+/** The logical block size of the model's devices (a loop device's and a pmem namespace's). */
+const SECTOR = 512;
+
+function mapped(inode: Inode, m: Mount, pos: number): boolean {
+  const fb = Math.floor(pos / m.bsize);
+  return fb < inode.map.length && inode.map[fb]! >= 0;
+}
+
+/**
+ * O_DIRECT on ext4 and xfs (not tmpfs, not DAX): iomap_dio_bio_iter refuses a segment of mapped
+ * blocks whose start or length is not sector-aligned. A write always maps its range first
+ * (xfs_file_dio_write checks pos|count up front), so any unaligned write is refused; a read
+ * only where a mapped block touches an unaligned edge of the request (holes and EOF are not checked).
+ */
+export function dioMisaligned(inode: Inode, m: Mount, pos: number, n: number, write: boolean): boolean {
+  if (n === 0 || m.type === "tmpfs" || m.dax === "always") return false;
+  if (write) return ((pos | n) & (SECTOR - 1)) !== 0;
+  return ((pos & (SECTOR - 1)) !== 0 && mapped(inode, m, pos))
+    || (((pos + n) & (SECTOR - 1)) !== 0 && mapped(inode, m, pos + n - 1));
+}
+
 /** Does writing [off, off+n) need new blocks (a hole, or past the last block)? */
 export function needsAllocation(s: KState, inode: Inode, off: number, n: number): boolean {
   const m = mountOf(s, inode);

@@ -6,7 +6,7 @@ import { EBADF, EINVAL, EISDIR, EOPNOTSUPP, EFBIG, ENODEV, EFAULT } from "./errn
 import { fget, inodeOf } from "./file.js";
 import { policyOf } from "../policy/registry.js";
 import { setSize } from "./open.js";
-import { needsAllocation } from "./fs.js";
+import { needsAllocation, dioMisaligned } from "./fs.js";
 import { readData, writeData, truncateData, allocateRange, punchHole, collapseRange, insertRange, mountOf } from "./fs.js";
 
 /** Result of a read: the count (or -errno) and the bytes. */
@@ -24,7 +24,9 @@ export function sysRead(s: KState, p: Proc, fd: number, n: number, off: number |
   if ((inode.mode & U.S_IFMT) === U.S_IFDIR) return { ret: -EISDIR, data: "" };
   if ((inode.mode & U.S_IFMT) === U.S_IFCHR) return { ret: 0, data: "" }; // /dev/null: end of file
   const pos = off ?? f.pos;
-  const data = pos >= inode.size ? "" : readData(s, inode, pos, n);
+  if (pos >= inode.size) return { ret: 0, data: "" }; // __iomap_dio_rw too returns 0 here, before any check
+  if ((f.flags & U.O_DIRECT) && dioMisaligned(inode, mountOf(s, inode), pos, n, false)) return { ret: -EINVAL, data: "" };
+  const data = readData(s, inode, pos, n);
   if (off === null) f.pos += data.length;
   return { ret: data.length, data };
 }
@@ -38,6 +40,7 @@ export function sysWrite(s: KState, p: Proc, fd: number, bytes: string, off: num
   if ((inode.mode & U.S_IFMT) === U.S_IFCHR) return bytes.length; // /dev/null swallows it
   // O_APPEND writes at the end, even for pwrite (pwrite(2), BUGS).
   const pos = f.flags & U.O_APPEND ? inode.size : off ?? f.pos;
+  if ((f.flags & U.O_DIRECT) && dioMisaligned(inode, mountOf(s, inode), pos, bytes.length, true)) return -EINVAL;
   // A write that must allocate changes the layout (xfs_file_write_checks: BREAK_WRITE).
   if (needsAllocation(s, inode, pos, bytes.length)) {
     const lr = policyOf(s).layoutChange(s, p, inode, pos, pos + bytes.length, false, off === null ? "write" : "pwrite", off === null ? [fd, bytes, bytes.length] : [fd, bytes, bytes.length, off]);
