@@ -4,7 +4,8 @@ import type { KState, Proc } from "./state.js";
 import { FK_UVERBS, FK_IO_URING } from "./state.js";
 import { EINVAL, ENOENT } from "./errno.js";
 import type { SysArg, SysResult } from "./syscalls.js";
-import { ibvAllocPd, ibvDeallocPd, ibvRegMr, ibvDeregMr, ioUringRegisterBuffers, ioUringUnregisterBuffers, openSpecial } from "./rdma.js";
+import { ibvAllocPd, ibvDeallocPd, ibvRegMr, ibvDeregMr, openSpecial } from "./rdma.js";
+import { ioUringRegisterBuffers, ioUringUnregisterBuffers, ioUringRwFixed } from "./io_uring.js";
 import { lsofLines, rdmaLines } from "./proc.js";
 import { fget } from "./file.js";
 import { EBADF } from "./errno.js";
@@ -26,6 +27,8 @@ export function extraCall(s: KState, p: Proc, name: string, a: SysArg[], close: 
     case "io_uring_setup": return { ret: n(a[0]) <= 0 ? -EINVAL : openSpecial(s, p, FK_IO_URING, "anon_inode:[io_uring]") };
     case "io_uring_register_buffers": return { ret: ioUringRegisterBuffers(s, p, n(a[0]), n(a[1]), n(a[2])) };
     case "io_uring_unregister_buffers": return { ret: ioUringUnregisterBuffers(s, p, n(a[0])) };
+    case "io_uring_read_fixed": case "io_uring_write_fixed":
+      return { ret: ioUringRwFixed(s, p, n(a[0]), n(a[1]), n(a[2]), n(a[3]), n(a[4]), name === "io_uring_write_fixed") };
     case "lsof": return { ret: 0, lines: lsofLines(s, str(a[0])) };
     case "rdma": {
       const lines = rdmaLines(s, str(a[0]));

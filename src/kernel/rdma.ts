@@ -111,7 +111,7 @@ export function ibvRegMr(s: KState, p: Proc, pd: number, addr: number, len: numb
   return record(s, p, "mr", d.ctx, pd, addr, len, access, r).id;
 }
 
-function record(s: KState, p: Proc, kind: "mr" | "uring", ctx: number, pd: number, addr: number, len: number, access: number, r: { pinned: number[]; files: string[]; lease: number }): PinSet {
+export function record(s: KState, p: Proc, kind: "mr" | "uring", ctx: number, pd: number, addr: number, len: number, access: number, r: { pinned: number[]; files: string[]; lease: number }): PinSet {
   let hold = -1;
   if (r.lease >= 0) {
     const hit = leaseById(s, r.lease)!;
@@ -124,27 +124,6 @@ function record(s: KState, p: Proc, kind: "mr" | "uring", ctx: number, pd: numbe
 export function ibvDeregMr(s: KState, mr: number): number {
   const ps = s.pinsets[mr];
   if (ps === undefined || ps === null || ps.kind !== "mr") return -EINVAL;
-  releasePinSet(s, ps);
-  return 0;
-}
-
-export function ioUringRegisterBuffers(s: KState, p: Proc, fd: number, addr: number, len: number): number {
-  const f = fget(s, p, fd);
-  if (f === null) return -EBADF;
-  if (f.kind !== FK_IO_URING) return -EOPNOTSUPP;
-  if (s.pinsets.some((m) => m !== null && m.ctx === f.id)) return -EBUSY;
-  const r = pinUserPages(s, p, addr, len, true);
-  if (r.ret < 0) return r.ret;
-  record(s, p, "uring", f.id, -1, addr, len, 0, r);
-  return 0;
-}
-
-export function ioUringUnregisterBuffers(s: KState, p: Proc, fd: number): number {
-  const f = fget(s, p, fd);
-  if (f === null) return -EBADF;
-  if (f.kind !== FK_IO_URING) return -EOPNOTSUPP;
-  const ps = s.pinsets.find((m) => m !== null && m.ctx === f.id);
-  if (ps === undefined || ps === null) return -ENXIO;
   releasePinSet(s, ps);
   return 0;
 }
@@ -176,6 +155,31 @@ function nicAccess(s: KState, mr: number, off: number, n: number, bytes: string 
   const ps = s.pinsets[mr];
   if (ps === undefined || ps === null || ps.kind !== "mr" || ps.dead) return { ret: -EFAULT, data: "" };
   if (off < 0 || n < 0 || off + n > ps.len) return { ret: -EFAULT, data: "" };
+  if (!ps.odp) return { ret: n, data: pinnedAccess(s, ps, off, n, bytes) };
+  let data = "";
+  for (let done = 0; done < n;) {
+    const va = ps.addr + off + done;
+    const inPage = va % PAGE_SIZE;
+    const take = Math.min(PAGE_SIZE - inPage, n - done);
+    const chunk = bytes === null ? null : bytes.slice(done, done + take);
+    const bk = odpTarget(s, ps, va);
+    if (bk === null) return { ret: done > 0 ? done : -EFAULT, data };
+    const pos = bk.index * PAGE_SIZE + inPage;
+    if (chunk === null) data += readData(s, bk.inode, pos, take).padEnd(take, "\0");
+    // A private mapping's written pages are anonymous copies: the file does not change.
+    else if (bk.private) { /* the copy is the process's memory, which the model does not keep */ }
+    // The fault cannot allocate: a remote access error, not a silent loss.
+    else if (writeData(s, bk.inode, pos, chunk) < 0) return { ret: -EFAULT, data };
+    done += take;
+  }
+  return { ret: n, data };
+}
+
+/**
+ * A device's access to bytes [off, off+n) of a pinned range (no ODP): it reaches the pinned
+ * pages themselves, whoever owns them now. Writes `bytes`, or reads when it is null.
+ */
+export function pinnedAccess(s: KState, ps: PinSet, off: number, n: number, bytes: string | null): string {
   let data = "";
   const base = Math.floor(ps.addr / PAGE_SIZE) * PAGE_SIZE;
   for (let done = 0; done < n;) {
@@ -183,23 +187,17 @@ function nicAccess(s: KState, mr: number, off: number, n: number, bytes: string 
     const inPage = va % PAGE_SIZE;
     const take = Math.min(PAGE_SIZE - inPage, n - done);
     const chunk = bytes === null ? null : bytes.slice(done, done + take);
-    if (ps.odp) {
-      const bk = odpTarget(s, ps, va);
-      if (bk === null) return { ret: done > 0 ? done : -EFAULT, data };
-      const pos = bk.index * PAGE_SIZE + inPage;
-      if (chunk === null) data += readData(s, bk.inode, pos, take).padEnd(take, "\0");
-      // A private mapping's written pages are anonymous copies: the file does not change.
-      else if (bk.private) { /* the copy is the process's memory, which the model does not keep */ }
-      // The fault cannot allocate: a remote access error, not a silent loss.
-      else if (writeData(s, bk.inode, pos, chunk) < 0) return { ret: -EFAULT, data };
-    } else {
-      const i = Math.floor((va - base) / PAGE_SIZE) * 4;
-      const r = pageAccess(s, ps, i, inPage, take, chunk);
-      data += r;
-    }
+    data += pageAccess(s, ps, Math.floor((va - base) / PAGE_SIZE) * 4, inPage, take, chunk);
     done += take;
   }
-  return { ret: n, data };
+  return data;
+}
+
+/** Who wrote through a pin set, for the monitors' reports. */
+function writer(s: KState, ps: PinSet, chunk: string): string {
+  if (ps.kind === "mr") return `the NIC wrote ${JSON.stringify(chunk)} through MR ${ps.id}`;
+  const p = s.procs.find((x) => x.pid === ps.pid);
+  return `io_uring wrote ${JSON.stringify(chunk)} through a fixed buffer of ${p?.name ?? `pid ${ps.pid}`}`;
 }
 
 /** One pinned page: a DAX block (whoever owns it now) or a memory page (written through to its block while attached). */
@@ -217,7 +215,7 @@ function pageAccess(s: KState, ps: PinSet, i: number, at: number, n: number, chu
       const victim = owner >= 0 ? s.inodes[owner]!.path : "a free block";
       s.events.push({
         property: "no-corruption",
-        detail: `the NIC wrote ${JSON.stringify(chunk)} through MR ${ps.id} into block ${b} of ${m.path}, which now belongs to ${owner >= 0 ? victim : "no file (freed)"}`,
+        detail: `${writer(s, ps, chunk)} into block ${b} of ${m.path}, which now belongs to ${owner >= 0 ? victim : "no file (freed)"}`,
       });
     }
     return "";
@@ -234,7 +232,7 @@ function pageAccess(s: KState, ps: PinSet, i: number, at: number, n: number, chu
   if (chunk === null) return g.data.slice(at, at + n).padEnd(n, "\0");
   g.data = (g.data.padEnd(at, "\0").slice(0, at) + chunk + g.data.slice(at + chunk.length)).replace(/\0+$/, "");
   if (q[i + 3]! >= 0) {
-    s.events.push({ property: "user-told", detail: `the NIC wrote ${JSON.stringify(chunk)} through MR ${ps.id} into a page truncated away from ${ps.files[i / 4]}: the data is lost and nobody is told` });
+    s.events.push({ property: "user-told", detail: `${writer(s, ps, chunk)} into a page truncated away from ${ps.files[i / 4]}: the data is lost and nobody is told` });
   }
   return "";
 }

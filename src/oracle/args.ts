@@ -13,6 +13,7 @@ const SUPPORTED = new Set([
   "open", "openat", "close", "dup", "dup2", "fork", "exit", "kill", "read", "write", "pread", "pread64",
   "pwrite", "pwrite64", "truncate", "ftruncate", "fallocate", "fsync", "unlink", "rename", "mmap", "munmap",
   "fcntl", "cat", "io_uring_setup", "io_uring_register_buffers", "io_uring_unregister_buffers",
+  "io_uring_read_fixed", "io_uring_write_fixed",
 ]);
 const FCNTL_OK = new Set([
   "F_DUPFD", "F_DUPFD_CLOEXEC", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL", "F_SETOWN", "F_GETOWN",
@@ -154,6 +155,8 @@ export function command(s: CallStep, ctx: Ctx): string {
     case "io_uring_setup": return `io_uring_setup ${num(a[0])}`;
     case "io_uring_register_buffers": return `io_uring_register_buffers ${num(a[0])} ${addrOf(a[1], ctx)} ${num(a[2])}`;
     case "io_uring_unregister_buffers": return `io_uring_unregister_buffers ${num(a[0])}`;
+    case "io_uring_read_fixed": case "io_uring_write_fixed":
+      return `${s.name} ${num(a[0])} ${num(a[1])} ${addrOf(a[2], ctx)} ${num(a[3])} ${num(a[4])}`;
   }
   throw new Error(`the oracle does not run ${s.name}`);
 }

@@ -53,6 +53,10 @@ export const CALLS: Record<string, CallSig> = {
   io_uring_setup: { args: ["int"] },
   io_uring_register_buffers: { args: ["fd", "addr", "int"] },
   io_uring_unregister_buffers: { args: ["fd"] },
+  // One IORING_OP_READ_FIXED / WRITE_FIXED on buffer 0, submitted and waited for:
+  // (ring, fd, buf, len, offset) as liburing's io_uring_prep_read_fixed takes them.
+  io_uring_read_fixed: { args: ["fd", "fd", "addr", "int", "int"] },
+  io_uring_write_fixed: { args: ["fd", "fd", "addr", "int", "int"] },
   // Admin views.
   lsof: { args: ["path"], modelOnly: true },
   rdma: { args: ["str"], modelOnly: true },

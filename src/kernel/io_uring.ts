@@ -1,0 +1,59 @@
+// io_uring fixed buffers (io_uring/rsrc.c) and the reads and writes that use them
+// (io_uring/rw.c): the second long-term pinner today's kernel has. A fixed buffer is a set
+// of pinned pages (a bvec), not an address range: I/O on it reaches the pages pinned at
+// registration, even after the file they came from was truncated under them.
+import type { KState, Proc } from "./state.js";
+import { FK_IO_URING } from "./state.js";
+import { EBADF, EBUSY, ENXIO, EOPNOTSUPP, EFAULT, EINVAL } from "./errno.js";
+import { fget } from "./file.js";
+import { pinUserPages } from "./gup.js";
+import { record, releasePinSet, pinnedAccess } from "./rdma.js";
+import { sysRead, sysWrite } from "./rw.js";
+
+/** io_sqe_buffers_register: one buffer, pinned FOLL_WRITE|FOLL_LONGTERM. */
+export function ioUringRegisterBuffers(s: KState, p: Proc, fd: number, addr: number, len: number): number {
+  const f = fget(s, p, fd);
+  if (f === null) return -EBADF;
+  if (f.kind !== FK_IO_URING) return -EOPNOTSUPP;
+  if (s.pinsets.some((m) => m !== null && m.ctx === f.id)) return -EBUSY;
+  const r = pinUserPages(s, p, addr, len, true);
+  if (r.ret < 0) return r.ret;
+  record(s, p, "uring", f.id, -1, addr, len, 0, r);
+  return 0;
+}
+
+export function ioUringUnregisterBuffers(s: KState, p: Proc, fd: number): number {
+  const f = fget(s, p, fd);
+  if (f === null) return -EBADF;
+  if (f.kind !== FK_IO_URING) return -EOPNOTSUPP;
+  const ps = s.pinsets.find((m) => m !== null && m.ctx === f.id);
+  if (ps === undefined || ps === null) return -ENXIO;
+  releasePinSet(s, ps);
+  return 0;
+}
+
+/**
+ * IORING_OP_READ_FIXED / WRITE_FIXED on buffer 0, submitted with io_uring_enter and waited
+ * for; the result is the completion's res. A read copies the file's bytes into the pinned
+ * pages; a write sends the pinned pages' bytes to the file.
+ */
+export function ioUringRwFixed(s: KState, p: Proc, ring: number, fd: number, addr: number, len: number, off: number, write: boolean): number {
+  const rf = fget(s, p, ring);
+  if (rf === null) return -EBADF; // io_uring_enter: fdget
+  if (rf.kind !== FK_IO_URING) return -EOPNOTSUPP; // io_uring_enter: io_is_uring_fops
+  // The file is looked up at submission (io_assign_file), before the buffer is imported.
+  if (fget(s, p, fd) === null) return -EBADF;
+  // io_import_reg_buf: no buffer at the index, or a range outside it.
+  const ps = s.pinsets.find((m) => m !== null && m.ctx === rf.id);
+  if (ps === undefined || ps === null) return -EFAULT;
+  if (addr < ps.addr || addr + len > ps.addr + ps.len) return -EFAULT;
+  // An offset of -1 means the file position, as for read(2) (io_kiocb_update_pos).
+  if (off < -1) return -EINVAL;
+  const pos = off === -1 ? null : off;
+  if (!write) {
+    const r = sysRead(s, p, fd, len, pos);
+    if (r.ret > 0) pinnedAccess(s, ps, addr - ps.addr, r.ret, r.data);
+    return r.ret;
+  }
+  return sysWrite(s, p, fd, pinnedAccess(s, ps, addr - ps.addr, len, null), pos);
+}
