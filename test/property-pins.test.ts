@@ -47,6 +47,7 @@ const own = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(`A: ibv_dereg_mr($ra)`, `B: ibv_dereg_mr($rb)`) },
   { weight: 2, arbitrary: fc.constant(`B: io_uring_register_buffers(5, $mb, 8192)`) },
   { weight: 1, arbitrary: fc.constant(`B: io_uring_unregister_buffers(5)`) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom("read", "write"), fc.constantFrom(3, 4, 5)).map(([op, d]) => `B: io_uring_${op}_fixed(5, ${d}, $mb, 5, 0)`) },
   { weight: 1, arbitrary: fc.constantFrom(`A: munmap($ma, 16384)`, `B: munmap($mb, 8192)`) },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom("A", "B"), fc.constantFrom(3, 4)).map(([p, d]) => `${p}: close(${d})`) },
 );
