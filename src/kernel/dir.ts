@@ -2,7 +2,7 @@
 import type { KState, Proc } from "./state.js";
 import * as U from "./uapi.js";
 import { EACCES, EISDIR, ENOENT, EXDEV, ENOTDIR, EBUSY } from "./errno.js";
-import { lookup, permission, MAY_EXEC, MAY_WRITE } from "./namei.js";
+import { lookup, walkErrno, permission, MAY_EXEC, MAY_WRITE } from "./namei.js";
 import { inodeOf } from "./file.js";
 import { evict } from "./inode.js";
 
@@ -14,7 +14,8 @@ function dropLink(s: KState, ino: number) {
 
 export function sysUnlink(s: KState, p: Proc, path: string): number {
   const lk = lookup(s, path);
-  if (lk === null || lk.ino < 0) return -ENOENT;
+  if (lk === null) return walkErrno(s, path);
+  if (lk.ino < 0) return -ENOENT;
   if (lk.name === "") return -EISDIR; // the mount root
   if (!permission(p, inodeOf(s, lk.parent), MAY_WRITE | MAY_EXEC)) return -EACCES;
   if ((inodeOf(s, lk.ino).mode & U.S_IFMT) === U.S_IFDIR) return -EISDIR;
@@ -25,10 +26,16 @@ export function sysUnlink(s: KState, p: Proc, path: string): number {
 }
 
 export function sysRename(s: KState, p: Proc, from: string, to: string): number {
-  const a = lookup(s, from), b = lookup(s, to);
-  if (a === null || a.ino < 0 || b === null) return -ENOENT;
-  if (a.mnt !== b.mnt) return -EXDEV;
-  if (a.name === "" || b.name === "") return -EBUSY;
+  // do_renameat2: both parents are resolved first, then compared, then the old name looked up.
+  const a = lookup(s, from);
+  if (a === null) return walkErrno(s, from);
+  const b = lookup(s, to);
+  if (b === null) return walkErrno(s, to);
+  // A mount root's parent lies in the filesystem it is mounted on (-1 here), not in its own.
+  const pa = a.name === "" ? -1 : a.mnt, pb = b.name === "" ? -1 : b.mnt;
+  if (pa !== pb) return -EXDEV;
+  if (a.ino < 0) return -ENOENT;
+  if (pa === -1) return from === to ? 0 : -EBUSY; // vfs_rename: the same dentry; else is_local_mountpoint
   if (!permission(p, inodeOf(s, a.parent), MAY_WRITE | MAY_EXEC)) return -EACCES;
   if (a.ino === b.ino) return 0;
   const src = inodeOf(s, a.ino);

@@ -3,6 +3,7 @@
 import type { KState, Proc, Inode } from "./state.js";
 import { CAP } from "./state.js";
 import { S_IFMT, S_IFDIR } from "./uapi.js";
+import { ENOENT, ENOTDIR } from "./errno.js";
 
 export const MAY_EXEC = 1, MAY_WRITE = 2, MAY_READ = 4;
 
@@ -20,6 +21,19 @@ export function lookup(s: KState, path: string): Lookup | null {
     }
   }
   return null;
+}
+
+/**
+ * The errno of a lookup that found no directory (link_path_walk): a path through an
+ * existing name is ENOTDIR, as every name below a mount root is a regular file here.
+ */
+export function walkErrno(s: KState, path: string): number {
+  for (const mt of s.mounts) {
+    if (!path.startsWith(mt.path + "/")) continue;
+    const first = path.slice(mt.path.length + 1).split("/")[0]!;
+    if (first !== "" && s.dents[mt.path + "/" + first] !== undefined) return -ENOTDIR;
+  }
+  return -ENOENT;
 }
 
 /** generic_permission with capable() overrides (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH). */

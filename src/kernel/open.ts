@@ -4,7 +4,7 @@ import { policyOf } from "../policy/registry.js";
 import { FMODE_READ, FMODE_WRITE, BLOCKED, CAP } from "./state.js";
 import * as U from "./uapi.js";
 import { EACCES, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENXIO, EPERM } from "./errno.js";
-import { lookup, permission, MAY_EXEC, MAY_READ, MAY_WRITE } from "./namei.js";
+import { lookup, walkErrno, permission, MAY_EXEC, MAY_READ, MAY_WRITE } from "./namei.js";
 import { allocFd, allocFile, fput, installFd, releaseFd, inodeOf, fileOf } from "./file.js";
 import { newInode, iput } from "./inode.js";
 import { breakLease } from "./locks.js";
@@ -26,7 +26,7 @@ function openFile(s: KState, p: Proc, path: string, flags: number, mode: number,
   // both permissions (ACC_MODE) and breaks leases as a writer (__break_lease).
   const acc = flags & U.O_ACCMODE;
   const lk = lookup(s, path);
-  if (lk === null) return -ENOENT;
+  if (lk === null) return walkErrno(s, path);
   let created = false;
   let ino = lk.ino;
   if (ino < 0) {
@@ -97,7 +97,8 @@ export function abortOpen(s: KState, p: Proc, file: number, fd: number) {
 export function sysTruncate(s: KState, p: Proc, path: string, len: number): number {
   if (len < 0) return -EINVAL;
   const lk = lookup(s, path);
-  if (lk === null || lk.ino < 0) return -ENOENT;
+  if (lk === null) return walkErrno(s, path);
+  if (lk.ino < 0) return -ENOENT;
   const inode = inodeOf(s, lk.ino);
   if ((inode.mode & U.S_IFMT) === U.S_IFDIR) return -EISDIR;
   if ((inode.mode & U.S_IFMT) !== U.S_IFREG) return -EINVAL;

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import {
   chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync,
-  readFileSync, rmSync, statfsSync, truncateSync, unlinkSync, writeFileSync, writeSync, lstatSync,
+  readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync, writeSync, lstatSync,
 } from "node:fs";
 import { join } from "node:path";
 import type { Scenario, MountDecl } from "../scenario/ast.js";
@@ -15,7 +15,6 @@ const BASE_PREFIX = "daxlease-oracle-";
 const LOCK_FILE = "/run/daxlease-oracle.lock";
 /** A run holding the lock longer than this is waited for no more. */
 export const LOCK_WAIT_MS = 600_000;
-const EXT4_MAGIC = 0xef53;
 /** mkfs.xfs refuses filesystems under 300 MiB; the image is sparse. */
 const XFS_MIN_BYTES = 320 << 20;
 const SYSCTL: Record<string, string> = {
@@ -138,9 +137,10 @@ export class FsEnv {
     if (m.type === "tmpfs") {
       sh("mount", ["-t", "tmpfs", "-o", `size=${m.size},mode=0755,uid=0,gid=0`, "daxlease", dir]);
       this.mounted.push(dir);
-    } else if (m.type === "ext4" && statfsSync(this.base).type === EXT4_MAGIC) {
-      // A directory of the ext4 root filesystem: leases do not care which ext4.
     } else {
+      // A real mount even for ext4 (a directory of an ext4 root would do for leases, but
+      // not for paths at the mount root: rename onto it is EXDEV across mounts, ENOTEMPTY
+      // within one).
       const img = join(this.base, `fs${i}.img`);
       writeFileSync(img, "");
       truncateSync(img, m.type === "xfs" ? Math.max(m.size, XFS_MIN_BYTES) : m.size);
