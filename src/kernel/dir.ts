@@ -2,7 +2,7 @@
 import type { KState, Proc } from "./state.js";
 import * as U from "./uapi.js";
 import { EACCES, EISDIR, ENOENT, EXDEV, ENOTDIR, EBUSY } from "./errno.js";
-import { lookup, walkErrno, permission, MAY_EXEC, MAY_WRITE } from "./namei.js";
+import { lookup, walkErrno, permission, OUTER_DIR, MAY_EXEC, MAY_WRITE } from "./namei.js";
 import { inodeOf } from "./file.js";
 import { evict } from "./inode.js";
 
@@ -16,7 +16,8 @@ export function sysUnlink(s: KState, p: Proc, path: string): number {
   const lk = lookup(s, path);
   if (lk === null) return walkErrno(s, path);
   if (lk.ino < 0) return -ENOENT;
-  if (lk.name === "") return -EISDIR; // the mount root
+  // The mount root: may_delete checks the directory it is mounted on first.
+  if (lk.name === "") return permission(p, OUTER_DIR, MAY_WRITE | MAY_EXEC) ? -EISDIR : -EACCES;
   if (!permission(p, inodeOf(s, lk.parent), MAY_WRITE | MAY_EXEC)) return -EACCES;
   if ((inodeOf(s, lk.ino).mode & U.S_IFMT) === U.S_IFDIR) return -EISDIR;
   delete s.dents[path];
@@ -35,7 +36,11 @@ export function sysRename(s: KState, p: Proc, from: string, to: string): number 
   const pa = a.name === "" ? -1 : a.mnt, pb = b.name === "" ? -1 : b.mnt;
   if (pa !== pb) return -EXDEV;
   if (a.ino < 0) return -ENOENT;
-  if (pa === -1) return from === to ? 0 : -EBUSY; // vfs_rename: the same dentry; else is_local_mountpoint
+  if (pa === -1) {
+    // vfs_rename: the same dentry is 0; then may_delete on the directory below; then is_local_mountpoint.
+    if (from === to) return 0;
+    return permission(p, OUTER_DIR, MAY_WRITE | MAY_EXEC) ? -EBUSY : -EACCES;
+  }
   if (!permission(p, inodeOf(s, a.parent), MAY_WRITE | MAY_EXEC)) return -EACCES;
   if (a.ino === b.ino) return 0;
   const src = inodeOf(s, a.ino);

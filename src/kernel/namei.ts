@@ -36,8 +36,14 @@ export function walkErrno(s: KState, path: string): number {
   return -ENOENT;
 }
 
+/**
+ * The directory each @fs root is mounted on (outside the model's namespace): root's, 0755,
+ * as /mnt is, and as the oracle's base directory is.
+ */
+export const OUTER_DIR = { mode: S_IFDIR | 0o755, uid: 0, gid: 0 };
+
 /** generic_permission with capable() overrides (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH). */
-export function permission(p: Proc, inode: Inode, mask: number): boolean {
+export function permission(p: Proc, inode: Pick<Inode, "mode" | "uid" | "gid">, mask: number): boolean {
   let bits = inode.mode & 0o7;
   if (p.uid === inode.uid) bits = (inode.mode >> 6) & 0o7;
   else if (p.gid === inode.gid) bits = (inode.mode >> 3) & 0o7;

@@ -42,7 +42,9 @@ function openFile(s: KState, p: Proc, path: string, flags: number, mode: number,
   const isDir = (inode.mode & U.S_IFMT) === U.S_IFDIR;
   if (isDir && (flags & U.O_CREAT)) return -EISDIR;
   if ((flags & U.O_DIRECTORY) && !isDir) return -ENOTDIR;
-  if (isDir && acc !== U.O_RDONLY) return -EISDIR;
+  // may_open: a directory opened for write is EISDIR, before any permission check; O_TRUNC
+  // asks for write (build_open_flags).
+  if (isDir && (acc !== U.O_RDONLY || (flags & U.O_TRUNC))) return -EISDIR;
   let trunc = (flags & U.O_TRUNC) !== 0 && !created;
   if (!created) {
     // may_open: the access mode, and write for O_TRUNC.
