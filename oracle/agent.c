@@ -173,60 +173,78 @@ static char *iobuf(size_t n) {
 
 static long sys_ret(long r) { return r == -1 ? -errno : r; }
 
-/* io_uring rings this agent set up, by fd: enough of liburing to submit one fixed-buffer
-   read or write and wait for its completion. */
-struct ring {
-  int fd;
-  unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
-  struct io_uring_sqe *sqes;
-  struct io_uring_cqe *cqes;
-};
-static struct ring rings[16];
-
-static void ring_map(int fd, const struct io_uring_params *p) {
-  size_t sqsz = p->sq_off.array + p->sq_entries * sizeof(unsigned);
-  size_t cqsz = p->cq_off.cqes + p->cq_entries * sizeof(struct io_uring_cqe);
-  int single = (p->features & IORING_FEAT_SINGLE_MMAP) != 0;
-  if (single && cqsz > sqsz) sqsz = cqsz;
-  char *sq = mmap(NULL, sqsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
-  char *cq = single ? sq : mmap(NULL, cqsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
-  void *sqes = mmap(NULL, p->sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
-  if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) return;
-  struct ring *r = &rings[fd % 16];
-  r->fd = fd;
-  r->sq_tail = (unsigned *)(sq + p->sq_off.tail);
-  r->sq_mask = (unsigned *)(sq + p->sq_off.ring_mask);
-  r->sq_array = (unsigned *)(sq + p->sq_off.array);
-  r->cq_head = (unsigned *)(cq + p->cq_off.head);
-  r->cq_tail = (unsigned *)(cq + p->cq_off.tail);
-  r->cq_mask = (unsigned *)(cq + p->cq_off.ring_mask);
-  r->sqes = sqes;
-  r->cqes = (struct io_uring_cqe *)(cq + p->cq_off.cqes);
+/* Enough of liburing to submit one fixed-buffer read or write and wait for its completion.
+   The rings are mapped for that one operation only: a mapping holds the ring's file, and a
+   ring whose fd was closed must go (with its pinned buffers) as the model says. The layout
+   of a ring's mappings depends only on its sizes, which /proc/self/fdinfo tells; a
+   throwaway ring of the same sizes gives the offsets. Any fd naming a ring works: a dup,
+   one inherited across fork. */
+static unsigned fdinfo_hex(int fd, const char *key) {
+  char path[64], buf[2048];
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+  int f = open(path, O_RDONLY | O_CLOEXEC);
+  if (f < 0) return 0;
+  ssize_t n = read(f, buf, sizeof buf - 1);
+  close(f);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  char *at = strstr(buf, key);
+  return at ? (unsigned)strtoul(at + strlen(key), NULL, 0) : 0;
 }
 
-/* One IORING_OP_READ_FIXED or WRITE_FIXED on buffer 0; the result is the completion's res.
-   A ring fd this agent did not set up goes to io_uring_enter alone, for its errno. */
 static long ring_rw(int ringfd, int opcode, int fd, unsigned long addr, unsigned len, long long off) {
-  struct ring *r = &rings[ringfd % 16];
-  if (r->sqes == NULL || r->fd != ringfd) return sys_ret(syscall(SYS_io_uring_enter, ringfd, 0, 0, 0, NULL, 0));
-  unsigned tail = *r->sq_tail, idx = tail & *r->sq_mask;
-  struct io_uring_sqe *sqe = &r->sqes[idx];
-  memset(sqe, 0, sizeof *sqe);
-  sqe->opcode = (unsigned char)opcode;
-  sqe->fd = fd;
-  sqe->addr = addr;
-  sqe->len = len;
-  sqe->off = (unsigned long long)off;
-  sqe->buf_index = 0;
-  r->sq_array[idx] = idx;
-  __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
-  long e = syscall(SYS_io_uring_enter, ringfd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0);
-  if (e < 0 && errno != EINTR) return -errno;
-  unsigned head = *r->cq_head;
-  while (__atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE) == head) /* interrupted: wait on */
-    syscall(SYS_io_uring_enter, ringfd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
-  long res = r->cqes[head & *r->cq_mask].res;
-  __atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
+  /* io_uring_enter's own answer for a bad or non-io_uring fd (EBADF, EOPNOTSUPP). */
+  if (syscall(SYS_io_uring_enter, ringfd, 0, 0, 0, NULL, 0) < 0) return -errno;
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  p.flags = IORING_SETUP_CQSIZE;
+  p.cq_entries = fdinfo_hex(ringfd, "CqMask:") + 1;
+  int t = (int)syscall(SYS_io_uring_setup, fdinfo_hex(ringfd, "SqMask:") + 1, &p);
+  if (t < 0) return -errno;
+  close(t);
+  size_t sqsz = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  size_t cqsz = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  size_t esz = p.sq_entries * sizeof(struct io_uring_sqe);
+  int single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
+  if (single && cqsz > sqsz) sqsz = cqsz;
+  char *sq = mmap(NULL, sqsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ringfd, IORING_OFF_SQ_RING);
+  char *cq = single ? sq : mmap(NULL, cqsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ringfd, IORING_OFF_CQ_RING);
+  struct io_uring_sqe *sqes = mmap(NULL, esz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ringfd, IORING_OFF_SQES);
+  long res = -EIO; /* the agent could not map the ring: not a kernel answer, and never expected */
+  if (sq != MAP_FAILED && cq != MAP_FAILED && sqes != MAP_FAILED) {
+    unsigned *sq_tail = (unsigned *)(sq + p.sq_off.tail), *sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+    unsigned *sq_array = (unsigned *)(sq + p.sq_off.array);
+    unsigned *cq_head = (unsigned *)(cq + p.cq_off.head), *cq_tail = (unsigned *)(cq + p.cq_off.tail);
+    unsigned *cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+    struct io_uring_cqe *cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+    unsigned tail = *sq_tail, idx = tail & *sq_mask;
+    struct io_uring_sqe *sqe = &sqes[idx];
+    memset(sqe, 0, sizeof *sqe);
+    sqe->opcode = (unsigned char)opcode;
+    sqe->fd = fd;
+    sqe->addr = addr;
+    sqe->len = len;
+    sqe->off = (unsigned long long)off;
+    sqe->buf_index = 0;
+    sq_array[idx] = idx;
+    __atomic_store_n(sq_tail, tail + 1, __ATOMIC_RELEASE);
+    /* Once the SQE is submitted, a signal does not fail the enter: it returns the count. */
+    long e = syscall(SYS_io_uring_enter, ringfd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+    if (e < 0) res = -errno;
+    else if (e == 0) res = -EIO;
+    else {
+      unsigned head = *cq_head;
+      while (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == head) /* interrupted: wait on */
+        if (syscall(SYS_io_uring_enter, ringfd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0 && errno != EINTR) break;
+      if (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) != head) {
+        res = cqes[head & *cq_mask].res;
+        __atomic_store_n(cq_head, head + 1, __ATOMIC_RELEASE);
+      }
+    }
+  }
+  if (sqes != MAP_FAILED) munmap(sqes, esz);
+  if (!single && cq != MAP_FAILED) munmap(cq, cqsz);
+  if (sq != MAP_FAILED) munmap(sq, sqsz);
   return res;
 }
 
@@ -400,7 +418,6 @@ static void run_command(char *line) {
     struct io_uring_params p;
     memset(&p, 0, sizeof p);
     r = sys_ret(syscall(SYS_io_uring_setup, L(1), &p));
-    if (r >= 0) ring_map((int)r, &p);
   } else if (strcmp(op, "io_uring_register_buffers") == 0) { /* FD ADDR LEN: one fixed buffer (io_uring/rsrc.c) */
     struct iovec iov = { (void *)UL(2), (size_t)UL(3) };
     r = sys_ret(syscall(SYS_io_uring_register, L(1), IORING_REGISTER_BUFFERS, &iov, 1));

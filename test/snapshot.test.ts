@@ -82,3 +82,14 @@ test("the hash sees both halves of values past 2^32, and small changes anywhere"
   seen.add(hashState(state));
   assert.equal(seen.size, 9);
 });
+
+test("-0 hashes as 0, as the encoding writes it", () => {
+  const { state } = runOnModel(sc);
+  const a = hashState(state);
+  state.now = -0;
+  const b = hashState(state);
+  state.now = 0;
+  assert.equal(hashState(state), a);
+  assert.equal(b, hashState({ ...state, now: 0 }));
+  assert.equal(encodeState({ ...state, now: -0 }), encodeState({ ...state, now: 0 }));
+});

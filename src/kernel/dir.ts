@@ -41,8 +41,9 @@ export function sysRename(s: KState, p: Proc, from: string, to: string): number 
     if (from === to) return 0;
     return permission(p, OUTER_DIR, MAY_WRITE | MAY_EXEC) ? -EBUSY : -EACCES;
   }
-  if (!permission(p, inodeOf(s, a.parent), MAY_WRITE | MAY_EXEC)) return -EACCES;
+  // vfs_rename: the same inode under both names is 0 before any permission check.
   if (a.ino === b.ino) return 0;
+  if (!permission(p, inodeOf(s, a.parent), MAY_WRITE | MAY_EXEC)) return -EACCES;
   const src = inodeOf(s, a.ino);
   if (b.ino >= 0) {
     const dst = inodeOf(s, b.ino);

@@ -155,13 +155,13 @@ function mapped(inode: Inode, m: Mount, pos: number): boolean {
 }
 
 /**
- * O_DIRECT on ext4 and xfs (not tmpfs, not DAX): iomap_dio_bio_iter refuses a segment of mapped
+ * O_DIRECT on ext4 and xfs (tmpfs has no rule; callers leave DAX files out): iomap_dio_bio_iter refuses a segment of mapped
  * blocks whose start or length is not sector-aligned. A write always maps its range first
  * (xfs_file_dio_write checks pos|count up front), so any unaligned write is refused; a read
  * only where a mapped block touches an unaligned edge of the request (holes and EOF are not checked).
  */
 export function dioMisaligned(inode: Inode, m: Mount, pos: number, n: number, write: boolean): boolean {
-  if (n === 0 || m.type === "tmpfs" || m.dax === "always") return false;
+  if (n === 0 || m.type === "tmpfs") return false;
   if (write) return ((pos | n) & (SECTOR - 1)) !== 0;
   return ((pos & (SECTOR - 1)) !== 0 && mapped(inode, m, pos))
     || (((pos + n) & (SECTOR - 1)) !== 0 && mapped(inode, m, pos + n - 1));

@@ -3,12 +3,13 @@
 // of pinned pages (a bvec), not an address range: I/O on it reaches the pages pinned at
 // registration, even after the file they came from was truncated under them.
 import type { KState, Proc } from "./state.js";
-import { FK_IO_URING } from "./state.js";
+import { FK_INODE, FK_IO_URING, FMODE_READ, FMODE_WRITE, BLOCKED } from "./state.js";
 import { EBADF, EBUSY, ENXIO, EOPNOTSUPP, EFAULT, EINVAL } from "./errno.js";
 import { fget } from "./file.js";
 import { pinUserPages } from "./gup.js";
 import { record, releasePinSet, pinnedAccess } from "./rdma.js";
 import { sysRead, sysWrite } from "./rw.js";
+import { newWait } from "./locks.js";
 
 /** io_sqe_buffers_register: one buffer, pinned FOLL_WRITE|FOLL_LONGTERM. */
 export function ioUringRegisterBuffers(s: KState, p: Proc, fd: number, addr: number, len: number): number {
@@ -35,25 +36,37 @@ export function ioUringUnregisterBuffers(s: KState, p: Proc, fd: number): number
 /**
  * IORING_OP_READ_FIXED / WRITE_FIXED on buffer 0, submitted with io_uring_enter and waited
  * for; the result is the completion's res. A read copies the file's bytes into the pinned
- * pages; a write sends the pinned pages' bytes to the file.
+ * pages; a write sends the pinned pages' bytes to the file, read when it runs.
  */
 export function ioUringRwFixed(s: KState, p: Proc, ring: number, fd: number, addr: number, len: number, off: number, write: boolean): number {
   const rf = fget(s, p, ring);
   if (rf === null) return -EBADF; // io_uring_enter: fdget
   if (rf.kind !== FK_IO_URING) return -EOPNOTSUPP; // io_uring_enter: io_is_uring_fops
   // The file is looked up at submission (io_assign_file), before the buffer is imported.
-  if (fget(s, p, fd) === null) return -EBADF;
-  // io_import_reg_buf: no buffer at the index, or a range outside it.
+  const f = fget(s, p, fd);
+  if (f === null) return -EBADF;
+  // io_import_reg_buf: no buffer at the index (or one a proposal revoked), or a range outside it.
   const ps = s.pinsets.find((m) => m !== null && m.ctx === rf.id);
-  if (ps === undefined || ps === null) return -EFAULT;
+  if (ps === undefined || ps === null || ps.dead) return -EFAULT;
   if (addr < ps.addr || addr + len > ps.addr + ps.len) return -EFAULT;
+  // io_rw_init_file: the file must be open for the direction (EBADF), before rw_verify_area.
+  if (!(f.fmode & (write ? FMODE_WRITE : FMODE_READ))) return -EBADF;
   // An offset of -1 means the file position, as for read(2) (io_kiocb_update_pos).
   if (off < -1) return -EINVAL;
   const pos = off === -1 ? null : off;
+  if (f.kind !== FK_INODE) {
+    // No read or write method (io_iter_do_rw: EINVAL), but a ring cannot even be read: the
+    // request polls the ring for input only its own completion would bring, for ever.
+    if (write || f.kind !== FK_IO_URING) return -EINVAL;
+    p.wait = newWait("poll", -1);
+    return BLOCKED;
+  }
   if (!write) {
     const r = sysRead(s, p, fd, len, pos);
     if (r.ret > 0) pinnedAccess(s, ps, addr - ps.addr, r.ret, r.data);
     return r.ret;
   }
-  return sysWrite(s, p, fd, pinnedAccess(s, ps, addr - ps.addr, len, null), pos);
+  // Sleeping on a layout, the write starts over as itself: the pages are read again then.
+  const redo = { call: "io_uring_write_fixed", args: [ring, fd, addr, len, off] };
+  return sysWrite(s, p, fd, pinnedAccess(s, ps, addr - ps.addr, len, null), pos, redo);
 }

@@ -1,8 +1,9 @@
 // read/write and friends (fs/read_write.c), ftruncate and fallocate (fs/open.c), fsync.
 import type { KState, Proc } from "./state.js";
-import { FMODE_READ, FMODE_WRITE } from "./state.js";
+import { FMODE_READ, FMODE_WRITE, FK_INODE } from "./state.js";
+import { isDax } from "./layout.js";
 import * as U from "./uapi.js";
-import { EBADF, EINVAL, EISDIR, EOPNOTSUPP, EFBIG, ENODEV, EFAULT } from "./errno.js";
+import { ESPIPE, EBADF, EINVAL, EISDIR, EOPNOTSUPP, EFBIG, ENODEV, EFAULT } from "./errno.js";
 import { fget, inodeOf } from "./file.js";
 import { policyOf } from "../policy/registry.js";
 import { setSize } from "./open.js";
@@ -16,7 +17,12 @@ export function sysRead(s: KState, p: Proc, fd: number, n: number, off: number |
   // ksys_pread64 refuses a negative offset before it looks at the descriptor.
   if (off !== null && off < 0) return { ret: -EINVAL, data: "" };
   const f = fget(s, p, fd);
-  if (f === null || !(f.fmode & FMODE_READ)) return { ret: -EBADF, data: "" };
+  if (f === null) return { ret: -EBADF, data: "" };
+  // ksys_pread64: a file without FMODE_PREAD (an io_uring, the stream_open'ed RDMA context) is ESPIPE.
+  if (off !== null && f.kind !== FK_INODE) return { ret: -ESPIPE, data: "" };
+  if (!(f.fmode & FMODE_READ)) return { ret: -EBADF, data: "" };
+  // vfs_read: a file with no read method (the RDMA context, an io_uring) is EINVAL.
+  if (f.kind !== FK_INODE) return { ret: -EINVAL, data: "" };
   // vfs_read: access_ok() refuses a count that wraps the address space (EFAULT) before
   // rw_verify_area, and before the file's ->read (EISDIR for a directory).
   if (n < 0) return { ret: -EFAULT, data: "" };
@@ -25,25 +31,40 @@ export function sysRead(s: KState, p: Proc, fd: number, n: number, off: number |
   if ((inode.mode & U.S_IFMT) === U.S_IFCHR) return { ret: 0, data: "" }; // /dev/null: end of file
   const pos = off ?? f.pos;
   if (pos >= inode.size) return { ret: 0, data: "" }; // __iomap_dio_rw too returns 0 here, before any check
-  if ((f.flags & U.O_DIRECT) && dioMisaligned(inode, mountOf(s, inode), pos, n, false)) return { ret: -EINVAL, data: "" };
+  if ((f.flags & U.O_DIRECT) && !isDax(s, inode) && dioMisaligned(inode, mountOf(s, inode), pos, n, false)) return { ret: -EINVAL, data: "" };
   const data = readData(s, inode, pos, n);
   if (off === null) f.pos += data.length;
   return { ret: data.length, data };
 }
 
-export function sysWrite(s: KState, p: Proc, fd: number, bytes: string, off: number | null): number {
+/** How a write that sleeps on a layout starts over: the call and its arguments (default: write or pwrite). */
+export interface Redo { call: string; args: (number | string)[] }
+
+export function sysWrite(s: KState, p: Proc, fd: number, bytes: string, off: number | null, redo?: Redo): number {
   if (off !== null && off < 0) return -EINVAL; // ksys_pwrite64, before fdget
   const f = fget(s, p, fd);
-  if (f === null || !(f.fmode & FMODE_WRITE)) return -EBADF;
+  if (f === null) return -EBADF;
+  if (off !== null && f.kind !== FK_INODE) return -ESPIPE; // ksys_pwrite64: no FMODE_PWRITE
+  if (!(f.fmode & FMODE_WRITE)) return -EBADF;
+  // vfs_write: an io_uring has no write method (EINVAL); the model parses no uverbs
+  // command, and every write to the RDMA context fails as a short or malformed one does.
+  if (f.kind !== FK_INODE) return -EINVAL;
   if (bytes.length === 0) return 0;
   const inode = inodeOf(s, f.ino);
   if ((inode.mode & U.S_IFMT) === U.S_IFCHR) return bytes.length; // /dev/null swallows it
   // O_APPEND writes at the end, even for pwrite (pwrite(2), BUGS).
   const pos = f.flags & U.O_APPEND ? inode.size : off ?? f.pos;
-  if ((f.flags & U.O_DIRECT) && dioMisaligned(inode, mountOf(s, inode), pos, bytes.length, true)) return -EINVAL;
+  if ((f.flags & U.O_DIRECT) && !isDax(s, inode)) {
+    const m = mountOf(s, inode);
+    // xfs_file_dio_write checks the position it was given before generic_write_checks
+    // moves an O_APPEND write to EOF; iomap then checks where the write really goes.
+    if (m.type === "xfs" && dioMisaligned(inode, m, off ?? f.pos, bytes.length, true)) return -EINVAL;
+    if (dioMisaligned(inode, m, pos, bytes.length, true)) return -EINVAL;
+  }
   // A write that must allocate changes the layout (xfs_file_write_checks: BREAK_WRITE).
   if (needsAllocation(s, inode, pos, bytes.length)) {
-    const lr = policyOf(s).layoutChange(s, p, inode, pos, pos + bytes.length, false, off === null ? "write" : "pwrite", off === null ? [fd, bytes, bytes.length] : [fd, bytes, bytes.length, off]);
+    const again = redo ?? (off === null ? { call: "write", args: [fd, bytes, bytes.length] } : { call: "pwrite", args: [fd, bytes, bytes.length, off] });
+    const lr = policyOf(s).layoutChange(s, p, inode, pos, pos + bytes.length, false, again.call, again.args);
     if (lr !== 0) return lr;
   }
   const r = writeData(s, inode, pos, bytes);

@@ -40,6 +40,8 @@ function runWoken(s: KState, p: Proc) {
     complete(p, 0);
     return;
   }
+  // The oracle's agent waits on through EINTR for a completion; only SIGKILL ends this.
+  if (w.kind === "poll") { w.woken = false; return; }
   let r: number;
   if (w.kind === "lease") r = breakLeaseResume(s, p);
   else {

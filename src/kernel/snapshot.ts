@@ -252,14 +252,20 @@ function digest(): string {
   const W = WORDS, n = LEN * 2;
   let i = 0;
   for (; i + 3 < n; i += 4) {
-    const x = W[i]!, y = W[i + 1]!, u = W[i + 2]!, w = W[i + 3]!;
+    // -0 (high word 0x80000000, low 0) is hashed as 0, as encodeState writes it.
+    const x = W[i]!, u = W[i + 2]!;
+    let y = W[i + 1]!, w = W[i + 3]!;
+    if (y === -2147483648 && x === 0) y = 0;
+    if (w === -2147483648 && u === 0) w = 0;
     a = Math.imul(a ^ x, 0x01000193) ^ y;
     b = Math.imul(b ^ y ^ Math.imul(x, 0x27d4eb2d), 0x5bd1e995); b ^= b >>> 15;
     c = Math.imul(c ^ u, 0x01000193) ^ w;
     d = Math.imul(d ^ w ^ Math.imul(u, 0x27d4eb2d), 0x5bd1e995); d ^= d >>> 15;
   }
   if (i < n) {
-    const x = W[i]!, y = W[i + 1]!;
+    const x = W[i]!;
+    let y = W[i + 1]!;
+    if (y === -2147483648 && x === 0) y = 0;
     a = Math.imul(a ^ x, 0x01000193) ^ y;
     b = Math.imul(b ^ y ^ Math.imul(x, 0x27d4eb2d), 0x5bd1e995);
   }

@@ -17,9 +17,11 @@ export interface Wait {
   /**
    * What the sleeper waits for: "lease", a lease break (timed by lease-break-time);
    * "dax", pinned DAX pages of [start, end) of `ino` to be unpinned (no timeout);
-   * "unpin", the pins taken under lease `lease` to go (sticky leases).
+   * "unpin", the pins taken under lease `lease` to go (sticky leases);
+   * "poll", an io_uring read of the ring's own file, which waits for the ring to become
+   * readable (io_uring's armed poll), which only its own completion would make it: for ever.
    */
-  kind: "lease" | "dax" | "unpin";
+  kind: "lease" | "dax" | "unpin" | "poll";
   ino: number;
   wantWrite: boolean;
   /** A layout breaker (break_layout: FL_LAYOUT leases only). */

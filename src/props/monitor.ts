@@ -133,7 +133,8 @@ export class Monitor {
     for (const p of s.procs) {
       // Waits on pins and layouts; a plain lease break that never times out is what
       // fs.lease-break-time <= 0 asks for, not a hang the pins cause.
-      const forever = p.state === PState.Blocked && p.wait !== null && (p.wait.kind !== "lease" || (p.wait.layout && p.wait.wake < 0));
+      const w0 = p.wait;
+      const forever = p.state === PState.Blocked && w0 !== null && (w0.kind === "dax" || w0.kind === "unpin" || (w0.kind === "lease" && w0.layout && w0.wake < 0));
       const w = this.waits.get(p.pid);
       if (!forever) {
         if (w !== undefined && killed > w.killed) this.hang(s, p, w);
