@@ -10,6 +10,7 @@ import { ALL, parsePolicy } from "../policy/registry.js";
 import { scenarioFiles, UsageError } from "./files.js";
 import { ModelBug } from "../kernel/assert.js";
 import { registerOracleCommands } from "./oracle_cmd.js";
+import { registerFuzzCommand } from "./fuzz_cmd.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version as string;
 
@@ -117,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
   program.command("matrix").description("run every scenario under every policy (npm start)").argument("[dirs...]")
     .action((dirs: string[]) => { code = cmdMatrix(dirs); });
   registerOracleCommands(program, (c) => { code = c; });
+  registerFuzzCommand(program, (c) => { code = c; });
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

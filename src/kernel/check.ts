@@ -32,7 +32,8 @@ export function checkInvariants(s: KState) {
   s.inodes.forEach((inode, ino) => {
     if (inode === null) return;
     assert(inode.ino === ino, `inode ${ino} numbered ${inode.ino}`);
-    const held = inode.mnt < 0 || inode.ino === s.mounts[inode.mnt]?.root ? 1 : 0;
+    // Device nodes (outside every mount, linked) and mount roots are held for the whole run.
+    const held = (inode.mnt < 0 && inode.nlink > 0) || inode.ino === s.mounts[inode.mnt]?.root ? 1 : 0;
     assert(inode.refs === (inodeRefs.get(ino) ?? 0) + held, `inode ${ino} refs ${inode.refs} but ${(inodeRefs.get(ino) ?? 0) + held} holders`);
     assert(inode.readcount === (reads.get(ino) ?? 0), `inode ${ino} readcount`);
     assert(inode.writecount === (writes.get(ino) ?? 0), `inode ${ino} writecount`);

@@ -1,7 +1,7 @@
 // Long-term pins (mm/gup.c pin_user_pages with FOLL_LONGTERM): the pages behind a range
 // of a process's address space are found (faulting in what is missing) and counted.
 import type { KState, Proc, Vma, Inode, Page } from "./state.js";
-import { PIN_DAX, PIN_PAGE } from "./state.js";
+import { PIN_DAX, PIN_PAGE, FK_INODE } from "./state.js";
 import * as U from "./uapi.js";
 import { EFAULT, ENOMEM } from "./errno.js";
 import { isDax } from "./layout.js";
@@ -20,6 +20,7 @@ function vmaAt(p: Proc, addr: number): Vma | null {
 export function backing(s: KState, v: Vma, addr: number): { inode: Inode; index: number } | null {
   if (v.file < 0) return null;
   const f = s.files[v.file]!;
+  if (f.kind !== FK_INODE) return null; // an io_uring's rings: kernel memory, not file pages
   return { inode: s.inodes[f.ino]!, index: v.pgoff + Math.floor((addr - v.start) / U.PAGE_SIZE) };
 }
 

@@ -1,6 +1,6 @@
 // mmap(2) and munmap(2) (mm/mmap.c, mm/vma.c): a mapping holds its struct file.
 import type { KState, Proc, Vma } from "./state.js";
-import { FMODE_READ, FMODE_WRITE } from "./state.js";
+import { FMODE_READ, FMODE_WRITE, FK_IO_URING } from "./state.js";
 import * as U from "./uapi.js";
 import { EACCES, EBADF, EINVAL, ENODEV, ENOMEM, EOVERFLOW } from "./errno.js";
 import { fget, getFile, fput, inodeOf } from "./file.js";
@@ -32,6 +32,15 @@ export function sysMmap(s: KState, p: Proc, addr: number, len: number, prot: num
   const plen = Math.ceil(len / U.PAGE_SIZE) * U.PAGE_SIZE;
   if (flags & U.MAP_ANONYMOUS) return mapAt(s, p, addr, plen, flags, -1, 0, prot, type);
   const f = fget(s, p, fd)!;
+  if (f.kind === FK_IO_URING) {
+    // io_uring_mmap: the high bits of the offset (IORING_OFF_MMAP_MASK) choose the SQ ring,
+    // the CQ ring or the SQE array; any other region does not exist (ENOMEM). The pages are
+    // kernel memory, pinned like anonymous memory; the mapping holds the ring's file.
+    const region = Math.floor(off / 0x8000000);
+    if (region > 2) return -ENOMEM;
+    getFile(f);
+    return mapAt(s, p, addr, plen, flags, f.id, off, prot, type);
+  }
   const inode = inodeOf(s, f.ino);
   if ((inode.mode & U.S_IFMT) !== U.S_IFREG) return -ENODEV;
   // do_mmap: a shared writable mapping needs a writable file; every mapping a readable one.

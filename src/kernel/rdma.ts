@@ -1,6 +1,6 @@
 // RDMA verbs over /dev/infiniband/uverbs0 (drivers/infiniband/core/uverbs_*.c, umem.c,
 // umem_odp.c), io_uring fixed buffers (io_uring/rsrc.c), and the NIC's DMA.
-import type { KState, Proc, PinSet, OpenFile } from "./state.js";
+import type { KState, Proc, PinSet, OpenFile, Inode } from "./state.js";
 import { FK_UVERBS, FK_IO_URING, PIN_DAX, FMODE_READ, FMODE_WRITE } from "./state.js";
 import { EBADF, EINVAL, EBUSY, ENXIO, EOPNOTSUPP, EFAULT, EIO } from "./errno.js";
 import { fget, getFile, fput, allocFd, installFd, releaseFd } from "./file.js";
@@ -61,8 +61,17 @@ export function releaseOwner(s: KState, f: OpenFile) {
 export function openSpecial(s: KState, p: Proc, kind: number, path: string): number {
   const fd = allocFd(p, 0);
   if (fd < 0) return fd;
-  let inode = s.inodes.find((i) => i !== null && i.mnt < 0 && i.path === path) ?? null;
-  if (inode === null) { inode = newInode(s, -1, S_IFCHR | 0o666, 0, 0, path); inode.refs = 1; }
+  let inode: Inode | null;
+  if (kind === FK_IO_URING) {
+    // anon_inode_create_getfile: each ring has its own inode, made by alloc_anon_inode with
+    // the creator's fsuid and mode 0600 and no file type; it goes with the ring.
+    inode = newInode(s, -1, 0o600, p.uid, p.gid, path);
+    inode.nlink = 0;
+  } else {
+    // The device node, root's, shared by every open of it.
+    inode = s.inodes.find((i) => i !== null && i.mnt < 0 && i.path === path) ?? null;
+    if (inode === null) { inode = newInode(s, -1, S_IFCHR | 0o666, 0, 0, path); inode.refs = 1; }
+  }
   let id = s.files.indexOf(null);
   if (id < 0) id = s.files.length;
   s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags: O_RDWR | O_LARGEFILE, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false };

@@ -1,0 +1,41 @@
+// Differential fuzzing: random scripts from a generator run through a judge (the model
+// against the kernel, for `daxlease fuzz`); the first script they disagree on is shrunk by
+// fast-check to a shortest one that still disagrees.
+import fc from "fast-check";
+import { GENERATORS } from "./gen.js";
+
+/** The judge: the lines where the two sides differ, or null when the script was skipped. */
+export type Judge = (text: string) => Promise<string[] | null>;
+
+export interface FuzzOptions { kind: string; runs: number; seed: number; maxLines: number; judge: Judge }
+
+export interface FuzzResult {
+  /** Scripts generated (shrinking runs not counted). */
+  runs: number;
+  skipped: number;
+  /** The shortest disagreeing script found, with its differences, and how many shrink steps led there. */
+  found: { script: string; diff: string[]; shrinks: number } | null;
+}
+
+export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
+  const g = GENERATORS[o.kind];
+  if (g === undefined) throw new Error(`unknown generator ${o.kind} (${Object.keys(GENERATORS).join(", ")})`);
+  let skipped = 0;
+  let shrinking = false;
+  let runs = 0;
+  let error: unknown = null;
+  const prop = fc.asyncProperty(fc.array(g.line, { minLength: 1, maxLength: o.maxLines }), async (lines) => {
+    if (error !== null) return true; // a broken judge stops the search; it is rethrown below
+    if (!shrinking) runs++;
+    let d: string[] | null;
+    try { d = await o.judge(g.script(lines)); } catch (e) { error = e; return true; }
+    if (d === null) { if (!shrinking) skipped++; return true; }
+    if (d.length > 0) shrinking = true;
+    return d.length === 0;
+  });
+  const out = await fc.check(prop, { numRuns: o.runs, seed: o.seed });
+  if (error !== null) throw error;
+  if (!out.failed || out.counterexample === null) return { runs, skipped, found: null };
+  const script = g.script(out.counterexample[0]);
+  return { runs, skipped, found: { script, diff: (await o.judge(script)) ?? [], shrinks: out.numShrinks } };
+}
