@@ -140,3 +140,12 @@ test("diffReports lists the steps whose actual results differ", () => {
   assert.deepEqual(diffReports(m, k), ["3 A: fcntl(3, F_GETLEASE): model F_RDLCK, kernel F_UNLCK"]);
   assert.deepEqual(diffReports(m, m), []);
 });
+
+test("diffReports: where an unbound mmap lands is not a difference; failing on one side is", () => {
+  const step = (actual: string) => ({ line: 5, proc: "A", step: "mmap(NULL, 4096, PROT_READ, MAP_SHARED, 3, 0)", expected: null, actual, ok: true });
+  const rep = (policy: string, actual: string): RunReport => ({ scenario: "s", policy, ok: true, steps: [step(actual)] });
+  assert.deepEqual(diffReports(rep("linux", "0x7efffffff000"), rep("kernel", "0x7ffff7fbf000")), []);
+  assert.equal(diffReports(rep("linux", "0x7efffffff000"), rep("kernel", "-1 EACCES")).length, 1);
+  const other = { ...rep("kernel", "0x10"), steps: [{ ...step("0x10"), step: "fcntl(3, F_GETOWN)" }] };
+  assert.equal(diffReports({ ...other, policy: "linux", steps: [{ ...other.steps[0]!, actual: "0x20" }] }, other).length, 1);
+});

@@ -36,6 +36,15 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   const out = await fc.check(prop, { numRuns: o.runs, seed: o.seed });
   if (error !== null) throw error;
   if (!out.failed || out.counterexample === null) return { runs, skipped, found: null };
-  const script = g.script(out.counterexample[0]);
-  return { runs, skipped, found: { script, diff: (await o.judge(script)) ?? [], shrinks: out.numShrinks } };
+  // fast-check shrinks an array from its front and its elements one by one; a last pass
+  // drops single steps anywhere while the two sides still disagree.
+  let lines = out.counterexample[0];
+  let shrinks = out.numShrinks;
+  for (let i = lines.length - 1; i >= 0 && lines.length > 1; i--) {
+    const fewer = lines.filter((_, j) => j !== i);
+    const d = await o.judge(g.script(fewer));
+    if (d !== null && d.length > 0) { lines = fewer; shrinks++; }
+  }
+  const script = g.script(lines);
+  return { runs, skipped, found: { script, diff: (await o.judge(script)) ?? [], shrinks } };
 }
