@@ -131,6 +131,6 @@ export function sysFallocate(s: KState, p: Proc, fd: number, mode: number, off: 
 export function sysFsync(s: KState, p: Proc, fd: number): number {
   const f = fget(s, p, fd);
   if (f === null) return -EBADF;
-  // vfs_fsync_range: /dev/null has no ->fsync.
-  return (inodeOf(s, f.ino).mode & U.S_IFMT) === U.S_IFCHR ? -EINVAL : 0;
+  // vfs_fsync_range: /dev/null, an io_uring and the RDMA context have no ->fsync.
+  return f.kind !== FK_INODE || (inodeOf(s, f.ino).mode & U.S_IFMT) === U.S_IFCHR ? -EINVAL : 0;
 }
