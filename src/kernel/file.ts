@@ -2,11 +2,19 @@
 import type { KState, OpenFile, Proc, Inode } from "./state.js";
 import { FMODE_READ, FMODE_WRITE, FK_INODE } from "./state.js";
 import { assert } from "./assert.js";
-import { NR_OPEN } from "./uapi.js";
+import { NR_OPEN, S_IFMT, S_IFREG } from "./uapi.js";
 import { EMFILE } from "./errno.js";
 import { locksRemoveFile } from "./locks.js";
 import { iput } from "./inode.js";
 import { releaseOwner, closeWithPins } from "./rdma.js";
+
+/**
+ * FMODE_CAN_ODIRECT: set by the ->open of ext4, xfs and tmpfs (since 6.6) regular files;
+ * directories, /dev/null, an io_uring and the RDMA context lack it.
+ */
+export function canODirect(s: KState, f: OpenFile): boolean {
+  return f.kind === FK_INODE && (inodeOf(s, f.ino).mode & S_IFMT) === S_IFREG;
+}
 
 export function inodeOf(s: KState, ino: number): Inode {
   const i = s.inodes[ino];

@@ -56,6 +56,8 @@ function openFile(s: KState, p: Proc, path: string, flags: number, mode: number,
     if ((flags & U.O_NOATIME) && p.uid !== inode.uid && !(p.caps & CAP.FOWNER)) return -EPERM;
   }
   if (isDir) trunc = false;
+  // do_dentry_open: O_DIRECT on a file without FMODE_CAN_ODIRECT (a directory here).
+  if (isDir && (flags & U.O_DIRECT)) return -EINVAL;
   if ((inode.mode & U.S_IFMT) !== U.S_IFREG && !isDir) return -ENXIO;
   const fmode = acc === U.O_RDONLY ? FMODE_READ : acc === U.O_WRONLY ? FMODE_WRITE : acc === U.O_RDWR ? FMODE_READ | FMODE_WRITE : 0;
   // f_flags keep neither the creation flags nor O_CLOEXEC; O_LARGEFILE is forced on 64-bit.

@@ -74,7 +74,9 @@ export function openSpecial(s: KState, p: Proc, kind: number, path: string): num
   }
   let id = s.files.indexOf(null);
   if (id < 0) id = s.files.length;
-  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags: O_RDWR | O_LARGEFILE, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false };
+  // open(2) forces O_LARGEFILE (build_open_flags); io_uring_setup's file does not get it.
+  const flags = kind === FK_IO_URING ? O_RDWR : O_RDWR | O_LARGEFILE;
+  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false };
   inode.refs++;
   inode.writecount++;
   installFd(p, fd, id);
