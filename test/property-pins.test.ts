@@ -31,7 +31,6 @@ B: ibv_alloc_pd(4) = $pb
 B: io_uring_setup(4)
 `;
 
-const P = fc.constantFrom("A", "B", "R");
 const fd = fc.integer({ min: 3, max: 6 });
 const file = fc.constantFrom("/mnt/pmem/a", "/mnt/pmem/b", "/mnt/s/c");
 const off = fc.constantFrom(0, 4096, 8192);

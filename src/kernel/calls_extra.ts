@@ -1,11 +1,11 @@
 // Calls no kernel has, or that today's kernel has outside fs/locks.c: RDMA verbs,
 // io_uring fixed buffers, and the admin views (lsof, the rdma tool).
 import type { KState, Proc } from "./state.js";
-import { FK_UVERBS, FK_IO_URING } from "./state.js";
+import { FK_UVERBS } from "./state.js";
 import { EINVAL, ENOENT } from "./errno.js";
 import type { SysArg, SysResult } from "./syscalls.js";
-import { ibvAllocPd, ibvDeallocPd, ibvRegMr, ibvDeregMr, openSpecial } from "./rdma.js";
-import { ioUringRegisterBuffers, ioUringUnregisterBuffers, ioUringRwFixed } from "./io_uring.js";
+import { ibvAllocPd, ibvDeallocPd, ibvRegMr, ibvDeregMr } from "./rdma.js";
+import { ioUringSetup, ioUringRegisterBuffers, ioUringUnregisterBuffers, ioUringRwFixed } from "./io_uring.js";
 import { lsofLines, rdmaLines } from "./proc.js";
 import { fget } from "./file.js";
 import { EBADF } from "./errno.js";
@@ -24,7 +24,7 @@ export function extraCall(s: KState, p: Proc, name: string, a: SysArg[], close: 
       if (f === null) return { ret: -EBADF };
       return { ret: f.kind === FK_UVERBS ? close(n(a[0])) : -EINVAL };
     }
-    case "io_uring_setup": return { ret: n(a[0]) <= 0 ? -EINVAL : openSpecial(s, p, FK_IO_URING, "anon_inode:[io_uring]") };
+    case "io_uring_setup": return { ret: ioUringSetup(s, p, n(a[0])) };
     case "io_uring_register_buffers": return { ret: ioUringRegisterBuffers(s, p, n(a[0]), n(a[1]), n(a[2])) };
     case "io_uring_unregister_buffers": return { ret: ioUringUnregisterBuffers(s, p, n(a[0])) };
     case "io_uring_read_fixed": case "io_uring_write_fixed":

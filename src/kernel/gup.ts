@@ -1,7 +1,8 @@
 // Long-term pins (mm/gup.c pin_user_pages with FOLL_LONGTERM): the pages behind a range
 // of a process's address space are found (faulting in what is missing) and counted.
 import type { KState, Proc, Vma, Inode, Page } from "./state.js";
-import { PIN_DAX, PIN_PAGE, FK_INODE } from "./state.js";
+import { PIN_DAX, PIN_PAGE, FK_INODE, FK_IO_URING } from "./state.js";
+import { ringRegionPages } from "./io_uring.js";
 import * as U from "./uapi.js";
 import { EFAULT, ENOMEM } from "./errno.js";
 import { isDax } from "./layout.js";
@@ -47,6 +48,12 @@ function checkRange(s: KState, p: Proc, first: number, last: number, write: bool
     if (v === null) return -EFAULT;
     if (write && !(v.prot & U.PROT_WRITE)) return -EFAULT;
     if (!(v.prot & U.PROT_READ)) return -EFAULT;
+    const vf = v.file >= 0 ? s.files[v.file]! : null;
+    if (vf !== null && vf.kind === FK_IO_URING) {
+      // An io_uring ring mapping: only the region's own pages are there.
+      if ((a - v.start) / U.PAGE_SIZE >= ringRegionPages(vf.sqEntries, Math.floor(v.pgoff / 0x8000))) return -EFAULT;
+      continue;
+    }
     const bk = backing(s, v, a);
     if (bk === null) continue;
     if (bk.index * U.PAGE_SIZE >= bk.inode.size) return -EFAULT; // past EOF: the fault is SIGBUS

@@ -7,9 +7,33 @@ import { FK_INODE, FK_IO_URING, FMODE_READ, FMODE_WRITE, BLOCKED } from "./state
 import { EBADF, EBUSY, ENXIO, EOPNOTSUPP, EFAULT, EINVAL } from "./errno.js";
 import { fget } from "./file.js";
 import { pinUserPages } from "./gup.js";
-import { record, releasePinSet, pinnedAccess } from "./rdma.js";
+import { record, releasePinSet, pinnedAccess, openSpecial } from "./rdma.js";
+import { PAGE_SIZE } from "./uapi.js";
 import { sysRead, sysWrite } from "./rw.js";
 import { newWait } from "./locks.js";
+
+const IORING_MAX_ENTRIES = 32768;
+
+/** io_uring_setup(entries, {0}): the SQ rounded up to a power of two, a CQ twice as big. */
+export function ioUringSetup(s: KState, p: Proc, entries: number): number {
+  if (entries <= 0 || entries > IORING_MAX_ENTRIES) return -EINVAL; // io_uring_create, no IORING_SETUP_CLAMP
+  const fd = openSpecial(s, p, FK_IO_URING, "anon_inode:[io_uring]");
+  if (fd < 0) return fd;
+  let sq = 1;
+  while (sq < entries) sq *= 2;
+  s.files[p.fds[fd]!]!.sqEntries = sq;
+  return fd;
+}
+
+/**
+ * The pages of a ring region (io_uring_mmap, by IORING_OFF_* region): the SQ and CQ rings
+ * share one (struct io_rings, the CQEs, then the SQ index array: rings_size), the SQEs have
+ * their own. A mapping may be longer; its pages past the region are not there (EFAULT to GUP).
+ */
+export function ringRegionPages(sq: number, region: number): number {
+  const bytes = region < 2 ? 64 + 2 * sq * 16 + sq * 4 : sq * 64;
+  return Math.ceil(bytes / PAGE_SIZE);
+}
 
 /** io_sqe_buffers_register: one buffer, pinned FOLL_WRITE|FOLL_LONGTERM. */
 export function ioUringRegisterBuffers(s: KState, p: Proc, fd: number, addr: number, len: number): number {

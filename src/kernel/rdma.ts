@@ -2,7 +2,7 @@
 // umem_odp.c), io_uring fixed buffers (io_uring/rsrc.c), and the NIC's DMA.
 import type { KState, Proc, PinSet, OpenFile, Inode } from "./state.js";
 import { FK_UVERBS, FK_IO_URING, PIN_DAX, FMODE_READ, FMODE_WRITE } from "./state.js";
-import { EBADF, EINVAL, EBUSY, ENXIO, EOPNOTSUPP, EFAULT, EIO } from "./errno.js";
+import { EBADF, EINVAL, EBUSY, EFAULT, EIO } from "./errno.js";
 import { fget, getFile, fput, allocFd, installFd, releaseFd } from "./file.js";
 import { pinUserPages, unpinQuads, backing } from "./gup.js";
 import { policyOf } from "../policy/registry.js";
@@ -76,7 +76,7 @@ export function openSpecial(s: KState, p: Proc, kind: number, path: string): num
   if (id < 0) id = s.files.length;
   // open(2) forces O_LARGEFILE (build_open_flags); io_uring_setup's file does not get it.
   const flags = kind === FK_IO_URING ? O_RDWR : O_RDWR | O_LARGEFILE;
-  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false };
+  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false, sqEntries: 0 };
   inode.refs++;
   inode.writecount++;
   installFd(p, fd, id);

@@ -8,7 +8,7 @@ import { fget, inodeOf } from "./file.js";
 import { policyOf } from "../policy/registry.js";
 import { setSize } from "./open.js";
 import { needsAllocation, dioMisaligned } from "./fs.js";
-import { readData, writeData, truncateData, allocateRange, punchHole, collapseRange, insertRange, mountOf } from "./fs.js";
+import { readData, writeData, allocateRange, punchHole, collapseRange, insertRange, mountOf } from "./fs.js";
 
 /** Result of a read: the count (or -errno) and the bytes. */
 export interface ReadResult { ret: number; data: string }

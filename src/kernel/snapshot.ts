@@ -29,7 +29,7 @@ export function cloneProc(p: Proc): Proc {
 }
 const cloneFile = (f: OpenFile | null): OpenFile | null => (f === null ? null : {
   id: f.id, kind: f.kind, ref: f.ref, ino: f.ino, flags: f.flags, fmode: f.fmode, pos: f.pos, owner: f.owner,
-  ownerUid: f.ownerUid, signum: f.signum, revoked: f.revoked,
+  ownerUid: f.ownerUid, signum: f.signum, revoked: f.revoked, sqEntries: f.sqEntries,
 });
 function cloneInode(i: Inode | null): Inode | null {
   return i === null ? null : {
@@ -152,13 +152,13 @@ function hashProc(p: Proc) {
 }
 
 function hashFile(f: OpenFile | null) {
-  room(11);
+  room(12);
   const B = BUF;
   let n = LEN;
   if (f === null) B[n++] = -1;
   else {
     B[n++] = f.id; B[n++] = f.kind; B[n++] = f.ref; B[n++] = f.ino; B[n++] = f.flags; B[n++] = f.fmode; B[n++] = f.pos;
-    B[n++] = f.owner; B[n++] = f.ownerUid; B[n++] = f.signum; B[n++] = f.revoked ? 1 : 0;
+    B[n++] = f.owner; B[n++] = f.ownerUid; B[n++] = f.signum; B[n++] = f.revoked ? 1 : 0; B[n++] = f.sqEntries;
   }
   LEN = n;
 }

@@ -105,6 +105,8 @@ export interface OpenFile {
   signum: number;
   /** An RDMA context after device disassociate: it refuses new work (EIO). */
   revoked: boolean;
+  /** An io_uring's SQ entries (a power of two; the CQ has twice as many); 0 for other files. */
+  sqEntries: number;
 }
 export const FMODE_READ = 1, FMODE_WRITE = 2;
 

@@ -2,7 +2,7 @@
 // byte strings) and returning what the kernel returns (a value, or -errno).
 import type { KState, Proc } from "./state.js";
 import { PState, BLOCKED } from "./state.js";
-import { EBADF, EINVAL } from "./errno.js";
+import { EBADF } from "./errno.js";
 import * as U from "./uapi.js";
 import { fget, fput, allocFd, installFd, getFile, releaseFd } from "./file.js";
 import { sysOpen, sysTruncate } from "./open.js";

@@ -8,7 +8,7 @@ import {
   readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync, writeSync, lstatSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { Scenario, MountDecl } from "../scenario/ast.js";
+import type { MountDecl } from "../scenario/ast.js";
 
 const BASE_PARENT = "/var/tmp";
 const BASE_PREFIX = "daxlease-oracle-";

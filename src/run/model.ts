@@ -13,7 +13,6 @@ import { quoteBytes } from "../scenario/lex.js";
 import { advance, waitFor } from "../kernel/sched.js";
 import { signalName } from "../kernel/signal_names.js";
 import { resolveArgs } from "./resolve.js";
-import { assert } from "../kernel/assert.js";
 import { checkInvariants } from "../kernel/check.js";
 
 type CallStep = Extract<Step, { k: "call" }>;
