@@ -68,16 +68,22 @@ export const leaseLine = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom("P: exit(0)", "Q: exit(3)") },
 );
 
-/**
- * Forks name their children K0, K1...; "KID" is the latest child (P before any fork).
- * A call written with `...` gets its `<... resumed>` line before its process's next step.
- */
+/** The lease generator's lines as a script: forks named, blocked calls resumed. */
 export function leaseScript(lines: string[]): string {
+  return LEASE_HEADER + "\n" + resumeLines(nameForks(lines)).join("\n") + "\n";
+}
+
+/** "FORK" becomes `P: fork() = Kn`; "KID:" is the latest child, or P before any fork. */
+function nameForks(lines: string[]): string[] {
   let forks = 0;
-  const named = lines.map((l) => {
+  return lines.map((l) => {
     if (l === "FORK") return `P: fork() = K${forks++}`;
     return l.startsWith("KID:") ? (forks === 0 ? "P" : `K${forks - 1}`) + l.slice(3) : l;
   });
+}
+
+/** A call written with `...` gets its `<... resumed>` line before its process's next step. */
+function resumeLines(named: string[]): string[] {
   const out: string[] = [];
   const pending = new Map<string, string>();
   for (const l of named) {
@@ -91,7 +97,7 @@ export function leaseScript(lines: string[]): string {
     if (m) pending.set(m[1]!, m[2]!);
   }
   for (const [who, call] of pending) out.push(`${who}: <... ${call} resumed>`);
-  return LEASE_HEADER + "\n" + out.join("\n") + "\n";
+  return out;
 }
 
 const IO_HEADER = `@scenario random-io
@@ -135,16 +141,21 @@ const ioCall = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(ioFd, fc.constantFrom("F_RDLCK", "F_WRLCK", "F_UNLCK")).map(([d, l]) => `fcntl(${d}, F_SETLEASE, ${l})`) },
 );
 
-export const ioLine = fc.tuple(fc.constantFrom("P", "P", "Q", "R"), ioCall).map(([p, c]) => `${p}: ${c}`);
+export const ioLine = fc.oneof(
+  { weight: 20, arbitrary: fc.tuple(fc.constantFrom("P", "P", "Q", "R", "KID"), ioCall).map(([p, c]) => `${p}: ${c}`) },
+  { weight: 1, arbitrary: fc.constant("FORK") },
+  { weight: 1, arbitrary: fc.constant("KID: exit(0)") },
+);
 
 /**
  * P's first three mappings bind $m0..$m2; a buffer named before it is bound is a bad
- * address (0x1000), so shrinking never leaves a script that does not parse.
+ * address (0x1000), so shrinking never leaves a script that does not parse. A child forked
+ * from P shares its ring (fd 3), its files and its mappings.
  */
 export function ioScript(lines: string[]): string {
   let bound = 0;
   const out: string[] = [];
-  for (let l of lines) {
+  for (let l of nameForks(lines)) {
     l = l.replace(/\$m(\d)/g, (all, d: string) => (Number(d) < bound ? all : "0x1000"));
     if (l.includes("MMAP(")) {
       l = l.replace("MMAP(", "mmap(");
