@@ -46,6 +46,7 @@ export function checkInvariants(s: KState) {
   });
   s.mounts.forEach((m) => {
     assert(m.owner.length <= m.nblocks, `${m.path} uses more blocks than it has`);
+    assert(m.unwritten.length === m.owner.length && m.unwritten.every((u, b) => u === 0 || (u === 1 && m.owner[b]! >= 0)), `${m.path}: unwritten marks off the owned blocks`);
     assert(m.holes === m.owner.filter((o) => o === -1).length, `${m.path} counts ${m.holes} free entries`);
     assert(m.holes === 0 || m.owner.indexOf(-1) >= m.hint, `${m.path}: a free block below the allocator's hint`);
     m.owner.forEach((ino, b) => {

@@ -16,6 +16,7 @@ function setBlockBytes(m: Mount, b: number, v: string) {
   let end = v.length;
   while (end > 0 && v.charCodeAt(end - 1) === 0) end--;
   m.data[b] = end === v.length ? v : v.slice(0, end);
+  m.unwritten[b] = 0;
 }
 
 /** Replaces bytes [from, from+src.length) of a block's contents. */
@@ -103,12 +104,21 @@ export function truncateData(s: KState, inode: Inode, size: number) {
   inode.size = size;
 }
 
-/** Allocates blocks over [off, off+len) (mode 0 and KEEP_SIZE; ZERO_RANGE zeroes first). */
+/**
+ * Allocates blocks over [off, off+len) (mode 0 and KEEP_SIZE), as unwritten extents. ZERO_RANGE
+ * zeroes the partial blocks at its edges and turns the whole ones into unwritten extents
+ * (ext4_zero_range's CONVERT_UNWRITTEN; xfs frees and preallocates them).
+ */
 export function allocateRange(s: KState, inode: Inode, off: number, len: number, zero: boolean, keepSize: boolean): number {
   const m = mountOf(s, inode);
   if (zero) zeroRange(m, inode, off, off + len);
   const first = Math.floor(off / m.bsize), last = Math.ceil((off + len) / m.bsize);
-  for (let fb = first; fb < last; fb++) if (!ensureBlock(m, inode, fb)) return -ENOSPC;
+  for (let fb = first; fb < last; fb++) {
+    const had = fb < inode.map.length && inode.map[fb]! >= 0;
+    if (!ensureBlock(m, inode, fb)) return -ENOSPC;
+    const whole = fb * m.bsize >= off && (fb + 1) * m.bsize <= off + len;
+    if (!had || (zero && whole)) m.unwritten[inode.map[fb]!] = 1;
+  }
   if (!keepSize && off + len > inode.size) inode.size = off + len;
   return 0;
 }
@@ -149,9 +159,10 @@ export function insertRange(s: KState, inode: Inode, off: number, len: number) {
 /** The logical block size of the model's devices (a loop device's and a pmem namespace's). */
 const SECTOR = 512;
 
+/** A written block backs this byte (holes and unwritten extents are read as zeros, unchecked). */
 function mapped(inode: Inode, m: Mount, pos: number): boolean {
   const fb = Math.floor(pos / m.bsize);
-  return fb < inode.map.length && inode.map[fb]! >= 0;
+  return fb < inode.map.length && inode.map[fb]! >= 0 && m.unwritten[inode.map[fb]!] === 0;
 }
 
 /**

@@ -32,20 +32,23 @@ export function allocBlock(m: Mount, ino: number): number {
     b = m.owner.length;
     m.owner.push(-1);
     m.data.push("");
+    m.unwritten.push(0);
   }
   m.owner[b] = ino;
   m.data[b] = "";
+  m.unwritten[b] = 0;
   return b;
 }
 
 export function freeBlock(m: Mount, b: number, ino: number) {
   assert(m.owner[b] === ino, `block ${b} freed by inode ${ino} but owned by ${m.owner[b]}`);
   m.owner[b] = -1;
+  m.unwritten[b] = 0;
   m.holes++;
   if (b < m.hint) m.hint = b;
   // A pinned DAX block freed by the filesystem keeps its bytes: the device still reaches them.
   if (!((m.pins[b] ?? 0) > 0)) m.data[b] = "";
-  while (m.owner.length > 0 && m.owner[m.owner.length - 1] === -1 && !((m.pins[m.owner.length - 1] ?? 0) > 0)) { m.owner.pop(); m.data.pop(); m.holes--; }
+  while (m.owner.length > 0 && m.owner[m.owner.length - 1] === -1 && !((m.pins[m.owner.length - 1] ?? 0) > 0)) { m.owner.pop(); m.data.pop(); m.unwritten.pop(); m.holes--; }
 }
 
 export function newInode(s: KState, mnt: number, mode: number, uid: number, gid: number, path: string): Inode {

@@ -221,7 +221,7 @@ function pageAccess(s: KState, ps: PinSet, i: number, at: number, n: number, chu
     const cur = m.data[b] ?? "";
     if (chunk === null) return (cur.slice(at, at + n)).padEnd(n, "\0");
     const next = cur.padEnd(at, "\0").slice(0, at) + chunk + cur.slice(at + chunk.length);
-    if (b < m.data.length) m.data[b] = next.replace(/\0+$/, "");
+    if (b < m.data.length) { m.data[b] = next.replace(/\0+$/, ""); m.unwritten[b] = 0; }
     if (owner !== q[i + 3]) {
       const victim = owner >= 0 ? s.inodes[owner]!.path : "a free block";
       s.events.push({

@@ -38,7 +38,7 @@ function cloneInode(i: Inode | null): Inode | null {
   };
 }
 const cloneMount = (m: Mount): Mount => ({
-  path: m.path, type: m.type, dax: m.dax, bsize: m.bsize, nblocks: m.nblocks, owner: m.owner.slice(), data: m.data.slice(),
+  path: m.path, type: m.type, dax: m.dax, bsize: m.bsize, nblocks: m.nblocks, owner: m.owner.slice(), data: m.data.slice(), unwritten: m.unwritten.slice(),
   pins: m.pins.slice(), holes: m.holes, hint: m.hint, root: m.root, dev: m.dev,
 });
 
@@ -187,6 +187,7 @@ function hashMount(m: Mount) {
   B[n++] = m.holes; B[n++] = m.hint; B[n++] = m.root; B[n++] = m.dev;
   LEN = n;
   nums(m.owner);
+  nums(m.unwritten);
   nums(m.pins);
   room(m.data.length + 1);
   BUF[LEN++] = m.data.length;

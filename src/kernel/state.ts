@@ -164,6 +164,11 @@ export interface Mount {
   owner: number[];
   /** Physical block -> its bytes as a latin1 string, trailing zeros left out. */
   data: string[];
+  /**
+   * Physical block -> 1 while it is allocated but unwritten (fallocate, zero range: an
+   * unwritten extent, read as zeros and, unlike a written block, not checked by O_DIRECT).
+   */
+  unwritten: number[];
   /** Physical block -> long-term pins on it (an FS-DAX page is its block); may reach past `owner`. */
   pins: number[];
   /** How many free (-1) entries `owner` has: 0 lets the allocator append without a search. */
