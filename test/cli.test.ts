@@ -94,3 +94,12 @@ test("colour: none when piped, even under CI; FORCE_COLOR and NO_COLOR as usual"
   assert.equal(useColor({ FORCE_COLOR: "0" }, true), false);
   assert.equal(useColor({ NO_COLOR: "" }, true), true);
 });
+
+test("fuzz: a bad option is one line and exit 2, before any kernel run", () => {
+  const runs = cli("fuzz", "--runs", "abc");
+  assert.equal(runs.code, 2);
+  assert.equal(runs.err, "daxlease: --runs must be an integer >= 1, not abc\n");
+  const kind = cli("fuzz", "--kind", "nope");
+  assert.equal(kind.code, 2);
+  assert.equal(kind.err, "daxlease: unknown generator nope (leases, io)\n");
+});
