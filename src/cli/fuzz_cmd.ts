@@ -9,6 +9,7 @@ import { diffScenario } from "./oracle_cmd.js";
 import { fuzz } from "../fuzz/fuzz.js";
 import { GENERATORS } from "../fuzz/gen.js";
 import { UsageError } from "./files.js";
+import { ModelBug } from "../kernel/assert.js";
 
 interface Opts { kind: string; runs: string; seed: string; maxLines: string; out?: string }
 
@@ -20,13 +21,20 @@ function count(v: string, what: string, min: number): number {
 
 /** Model against kernel, as `daxlease diff` does it, on a script given as text. */
 export async function kernelJudge(text: string): Promise<string[] | null> {
-  const r = await diffScenario(parseScenario(text, "fuzz.scn"), 1);
-  return r.skipped !== undefined ? null : r.lines;
+  try {
+    const r = await diffScenario(parseScenario(text, "fuzz.scn"), 1);
+    return r.skipped !== undefined ? null : r.lines;
+  } catch (e) {
+    // A bug of the model is a finding too: the script that shows it is shrunk like any other.
+    if (e instanceof ModelBug) return [`the model broke an invariant: ${e.message}`];
+    throw e;
+  }
 }
 
 async function cmdFuzz(o: Opts): Promise<number> {
-  if (GENERATORS[o.kind] === undefined) throw new UsageError(`unknown generator ${o.kind} (${Object.keys(GENERATORS).join(", ")})`);
+  if (!Object.hasOwn(GENERATORS, o.kind)) throw new UsageError(`unknown generator ${o.kind} (${Object.keys(GENERATORS).join(", ")})`);
   const runs = count(o.runs, "--runs", 1), seed = count(o.seed, "--seed", 0), maxLines = count(o.maxLines, "--max-lines", 1);
+  if (seed > 0xffffffff) throw new UsageError(`--seed must be below 2^32 (fast-check's seeds are 32 bits), not ${o.seed}`);
   const avail = oracleAvailable();
   if (!avail.ok) {
     process.stdout.write(`skipped: ${avail.why}\n`);

@@ -79,7 +79,8 @@ function zeroRange(m: Mount, inode: Inode, from: number, to: number) {
     const inb = pos - fb * m.bsize;
     const take = Math.min(m.bsize - inb, to - pos);
     const b = fb < inode.map.length ? inode.map[fb]! : -1;
-    if (b >= 0) setBlockBytes(m, b, patch(m.data[b]!, inb, "\0".repeat(take)));
+    // iomap_zero_range leaves unwritten extents alone: they read as zeros already.
+    if (b >= 0 && m.unwritten[b] === 0) setBlockBytes(m, b, patch(m.data[b]!, inb, "\0".repeat(take)));
     pos += take;
   }
 }

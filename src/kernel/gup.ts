@@ -51,7 +51,9 @@ function checkRange(s: KState, p: Proc, first: number, last: number, write: bool
     const vf = v.file >= 0 ? s.files[v.file]! : null;
     if (vf !== null && vf.kind === FK_IO_URING) {
       // An io_uring ring mapping: only the region's own pages are there.
-      if ((a - v.start) / U.PAGE_SIZE >= ringRegionPages(vf.sqEntries, Math.floor(v.pgoff / 0x8000))) return -EFAULT;
+      // The VMA's page offset past the region's first page (munmap may have split the mapping).
+      const region = Math.floor(v.pgoff / 0x8000);
+      if (v.pgoff - region * 0x8000 + (a - v.start) / U.PAGE_SIZE >= ringRegionPages(vf.sqEntries, region)) return -EFAULT;
       continue;
     }
     const bk = backing(s, v, a);

@@ -19,6 +19,15 @@ function unmappedArea(p: Proc, len: number): number {
   }
 }
 
+/** arch_get_unmapped_area_topdown (x86): a hint, rounded down to a page, is taken when the range there is free. */
+function hintFits(p: Proc, addr: number, len: number): boolean {
+  if (addr <= 0) return false;
+  const start = Math.floor(addr / U.PAGE_SIZE) * U.PAGE_SIZE;
+  // mmap_min_addr (65536) below, the top of the mmap area above.
+  if (start < 0x10000 || start + len > p.mmapBase) return false;
+  return !p.vmas.some((v) => v.start < start + len && v.end > start);
+}
+
 export function sysMmap(s: KState, p: Proc, addr: number, len: number, prot: number, flags: number, fd: number, off: number): number {
   if (off % U.PAGE_SIZE !== 0) return -EINVAL;
   const type = flags & U.MAP_SHARED_VALIDATE;
@@ -36,10 +45,13 @@ export function sysMmap(s: KState, p: Proc, addr: number, len: number, prot: num
     // io_uring_mmap: the high bits of the offset (IORING_OFF_MMAP_MASK) choose the SQ ring,
     // the CQ ring or the SQE array; any other region does not exist (ENOMEM). The pages are
     // kernel memory, pinned like anonymous memory; the mapping holds the ring's file.
-    const region = Math.floor(off / 0x8000000);
+    // io_uring_get_unmapped_area picks the address itself: any hint, or MAP_FIXED, is EINVAL.
+    if (addr !== 0) return -EINVAL;
+    const region = ringRegion(off);
     if (region > 2) return -ENOMEM;
     getFile(f);
-    return mapAt(s, p, addr, plen, flags, f.id, off, prot, type);
+    // The offset within a region is ignored: the mapping starts at the region's first page.
+    return mapAt(s, p, addr, plen, flags, f.id, region * 0x8000000, prot, type);
   }
   const inode = inodeOf(s, f.ino);
   if ((inode.mode & U.S_IFMT) !== U.S_IFREG) return -ENODEV;
@@ -51,6 +63,11 @@ export function sysMmap(s: KState, p: Proc, addr: number, len: number, prot: num
   return mapAt(s, p, addr, plen, flags, f.id, off, prot, type);
 }
 
+/** The ring region an io_uring mmap offset names: its bits under IORING_OFF_MMAP_MASK (0xf8000000). */
+export function ringRegion(off: number): number {
+  return (off >>> 27) & 31;
+}
+
 /** Places the new VMA (MAP_FIXED replaces what was there). `file` -1 is anonymous memory. */
 function mapAt(s: KState, p: Proc, addr: number, plen: number, flags: number, file: number, off: number, prot: number, type: number): number {
   let start: number;
@@ -58,7 +75,7 @@ function mapAt(s: KState, p: Proc, addr: number, plen: number, flags: number, fi
     if (addr % U.PAGE_SIZE !== 0) return -EINVAL;
     start = addr;
     unmapRange(s, p, start, start + plen);
-  } else start = unmappedArea(p, plen);
+  } else start = hintFits(p, addr, plen) ? Math.floor(addr / U.PAGE_SIZE) * U.PAGE_SIZE : unmappedArea(p, plen);
   if (start <= 0) return -ENOMEM;
   const v: Vma = { start, end: start + plen, file, pgoff: off / U.PAGE_SIZE, prot, flags: type };
   p.vmas.push(v);

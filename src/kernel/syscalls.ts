@@ -2,7 +2,7 @@
 // byte strings) and returning what the kernel returns (a value, or -errno).
 import type { KState, Proc } from "./state.js";
 import { PState, BLOCKED } from "./state.js";
-import { EBADF } from "./errno.js";
+import { EBADF, EINVAL } from "./errno.js";
 import * as U from "./uapi.js";
 import { fget, fput, allocFd, installFd, getFile, releaseFd } from "./file.js";
 import { sysOpen, sysTruncate } from "./open.js";
@@ -82,7 +82,8 @@ export function syscall(s: KState, p: Proc, name: string, a: SysArg[], forkName 
 export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], forkName = ""): SysResult {
   let r: SysResult;
   switch (name) {
-    case "open": r = { ret: str(a[0]) === UVERBS_PATH ? openSpecial(s, p, FK_UVERBS, UVERBS_PATH) : sysOpen(s, p, str(a[0]), n(a[1]), n(a[2])) }; break;
+    // do_dentry_open: the RDMA context has no FMODE_CAN_ODIRECT.
+    case "open": r = { ret: str(a[0]) === UVERBS_PATH ? (n(a[1]) & U.O_DIRECT ? -EINVAL : openSpecial(s, p, FK_UVERBS, UVERBS_PATH)) : sysOpen(s, p, str(a[0]), n(a[1]), n(a[2])) }; break;
     case "openat": r = { ret: n(a[0]) === U.AT_FDCWD || str(a[1]).startsWith("/") ? sysOpen(s, p, str(a[1]), n(a[2]), n(a[3])) : -EBADF }; break;
     case "close": r = { ret: sysClose(s, p, n(a[0])) }; break;
     case "dup": r = { ret: sysDup(s, p, n(a[0])) }; break;

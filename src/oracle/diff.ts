@@ -20,10 +20,14 @@ export function diffReports(model: RunReport, kernel: RunReport): string[] {
   return out;
 }
 
-/** Where an unbound mmap lands is the kernel's choice (the model places mappings top-down, without ASLR): success on both sides is the same result. */
+/**
+ * Where an unbound mmap without a hint lands is the kernel's choice (the model places
+ * mappings top-down, without ASLR, and ignores hints): success on both sides is the same
+ * result. With a hint or MAP_FIXED the address is compared.
+ */
 function bothAddresses(step: string, a: string | null, b: string | null): boolean {
   const addr = /^0x[0-9a-f]+$/;
-  return step.startsWith("mmap(") && a !== null && b !== null && addr.test(a) && addr.test(b);
+  return /^mmap\((NULL|0), /.test(step) && !step.includes("MAP_FIXED") && a !== null && b !== null && addr.test(a) && addr.test(b);
 }
 
 function who(p: string | null): string {
