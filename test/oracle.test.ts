@@ -10,6 +10,7 @@ import { ensureAgent, packageRoot } from "../src/oracle/build.js";
 import { withMachineLock } from "../src/oracle/fsenv.js";
 
 const avail = oracleAvailable();
+const BEFORE = new Set(avail.ok ? await withMachineLock(async () => allAgentProcs(ensureAgent())) : []);
 const why = avail.ok ? "" : avail.why;
 const kt = avail.ok ? test : test.skip;
 const FIXTURES = join(packageRoot(), "test", "fixtures", "oracle");
@@ -23,7 +24,12 @@ function actuals(r: RunReport): (string | null)[] {
 }
 
 /** Processes running (or dead, unreaped) the agent binary. */
+/** Agent processes on the machine, but those already there when this file started (another run's, even an unkillable one). */
 function agentProcs(bin: string): number[] {
+  return allAgentProcs(bin).filter((pid) => !BEFORE.has(pid));
+}
+
+function allAgentProcs(bin: string): number[] {
   const out: number[] = [];
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
