@@ -19,13 +19,19 @@ function unmappedArea(p: Proc, len: number): number {
   }
 }
 
-/** arch_get_unmapped_area_topdown (x86): a hint, rounded down to a page, is taken when the range there is free. */
-function hintFits(p: Proc, addr: number, len: number): boolean {
-  if (addr <= 0) return false;
-  const start = Math.floor(addr / U.PAGE_SIZE) * U.PAGE_SIZE;
-  // mmap_min_addr (65536) below, the top of the mmap area above.
-  if (start < 0x10000 || start + len > p.mmapBase) return false;
-  return !p.vmas.some((v) => v.start < start + len && v.end > start);
+/** The lowest address a mapping may have: CONFIG_LSM_MMAP_MIN_ADDR, above vm.mmap_min_addr (4096). */
+const MMAP_MIN_ADDR = 0x10000;
+
+/**
+ * A hint (do_mmap's round_hint_to_min: rounded down to a page, raised to mmap_min_addr),
+ * or 0 for none. arch_get_unmapped_area_topdown (x86) takes it when the range is free.
+ */
+function hintAt(p: Proc, addr: number, len: number): number {
+  if (addr <= 0) return 0;
+  const start = Math.max(Math.floor(addr / U.PAGE_SIZE) * U.PAGE_SIZE, MMAP_MIN_ADDR);
+  // The model's address space ends at mmapBase (the kernel also has the program's own mappings above).
+  if (start + len > p.mmapBase) return 0;
+  return p.vmas.some((v) => v.start < start + len && v.end > start) ? 0 : start;
 }
 
 export function sysMmap(s: KState, p: Proc, addr: number, len: number, prot: number, flags: number, fd: number, off: number): number {
@@ -75,7 +81,7 @@ function mapAt(s: KState, p: Proc, addr: number, plen: number, flags: number, fi
     if (addr % U.PAGE_SIZE !== 0) return -EINVAL;
     start = addr;
     unmapRange(s, p, start, start + plen);
-  } else start = hintFits(p, addr, plen) ? Math.floor(addr / U.PAGE_SIZE) * U.PAGE_SIZE : unmappedArea(p, plen);
+  } else start = hintAt(p, addr, plen) || unmappedArea(p, plen);
   if (start <= 0) return -ENOMEM;
   const v: Vma = { start, end: start + plen, file, pgoff: off / U.PAGE_SIZE, prot, flags: type };
   p.vmas.push(v);
