@@ -3,7 +3,7 @@ import type { KState, Proc } from "./state.js";
 import { CAP } from "./state.js";
 import * as U from "./uapi.js";
 import { EBADF, EINVAL, EPERM, ESRCH } from "./errno.js";
-import { fget, allocFd, installFd, getFile, inodeOf, canODirect } from "./file.js";
+import { fget, allocFd, installFd, getFile, inodeOf, fileOps } from "./file.js";
 import { fcntlGetlease, fcntlSetlease, fcntlSetlayout, fcntlGetlayout } from "./locks.js";
 import { policyOf } from "../policy/registry.js";
 import { procByPid } from "./signal.js";
@@ -32,7 +32,7 @@ export function sysFcntl(s: KState, p: Proc, fd: number, cmd: number, arg: numbe
       // setfl: O_NOATIME needs ownership or CAP_FOWNER; the rest of SETFL_MASK just changes.
       if ((arg & U.O_NOATIME) && !(f.flags & U.O_NOATIME) && p.uid !== inodeOf(s, f.ino).uid && !(p.caps & CAP.FOWNER)) return -EPERM;
       // setfl: O_DIRECT needs FMODE_CAN_ODIRECT, which only regular files here have.
-      if ((arg & U.O_DIRECT) && !canODirect(s, f)) return -EINVAL;
+      if ((arg & U.O_DIRECT) && !fileOps(s, f).odirect) return -EINVAL;
       f.flags = (arg & U.SETFL_MASK) | (f.flags & ~U.SETFL_MASK);
       return 0;
     }

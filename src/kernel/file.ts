@@ -1,19 +1,34 @@
 // struct file and the descriptor table (fs/file.c, fs/file_table.c).
 import type { KState, OpenFile, Proc, Inode } from "./state.js";
-import { FMODE_READ, FMODE_WRITE, FK_INODE } from "./state.js";
+import { FMODE_READ, FMODE_WRITE, FK_INODE, FK_IO_URING, FK_UVERBS } from "./state.js";
 import { assert } from "./assert.js";
-import { NR_OPEN, S_IFMT, S_IFREG } from "./uapi.js";
+import { NR_OPEN, S_IFMT, S_IFREG, S_IFDIR } from "./uapi.js";
 import { EMFILE } from "./errno.js";
 import { locksRemoveFile } from "./locks.js";
 import { iput } from "./inode.js";
 import { releaseOwner, closeWithPins } from "./rdma.js";
 
 /**
- * FMODE_CAN_ODIRECT: set by the ->open of ext4, xfs and tmpfs (since 6.6) regular files;
- * directories, /dev/null, an io_uring and the RDMA context lack it.
+ * What a file's file_operations and f_mode give the VFS checks, in one place:
+ * read/write (->read_iter or ->write: vfs_read and vfs_write are EINVAL without one),
+ * fsync (->fsync: vfs_fsync_range is EINVAL without it), pread (FMODE_PREAD/PWRITE:
+ * ksys_pread64 is ESPIPE without it) and odirect (FMODE_CAN_ODIRECT).
  */
-export function canODirect(s: KState, f: OpenFile): boolean {
-  return f.kind === FK_INODE && (inodeOf(s, f.ino).mode & S_IFMT) === S_IFREG;
+export interface FileOps { read: boolean; write: boolean; fsync: boolean; pread: boolean; odirect: boolean }
+
+const REGULAR: FileOps = { read: true, write: true, fsync: true, pread: true, odirect: true }; // ext4, xfs, tmpfs (6.6+)
+const DIRECTORY: FileOps = { read: true, write: true, fsync: true, pread: true, odirect: false }; // reads are EISDIR first
+const DEV_NULL: FileOps = { read: true, write: true, fsync: false, pread: true, odirect: false };
+const IO_URING: FileOps = { read: false, write: false, fsync: false, pread: false, odirect: false }; // anon inode file
+// ib_uverbs_fops has ->write, but the model parses no uverbs commands: every write fails, as a
+// short or malformed command does (EINVAL); stream_open clears FMODE_PREAD.
+const UVERBS: FileOps = { read: false, write: false, fsync: false, pread: false, odirect: false };
+
+export function fileOps(s: KState, f: OpenFile): FileOps {
+  if (f.kind === FK_IO_URING) return IO_URING;
+  if (f.kind === FK_UVERBS) return UVERBS;
+  const type = inodeOf(s, f.ino).mode & S_IFMT;
+  return type === S_IFREG ? REGULAR : type === S_IFDIR ? DIRECTORY : DEV_NULL;
 }
 
 export function inodeOf(s: KState, ino: number): Inode {

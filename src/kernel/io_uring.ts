@@ -3,9 +3,9 @@
 // of pinned pages (a bvec), not an address range: I/O on it reaches the pages pinned at
 // registration, even after the file they came from was truncated under them.
 import type { KState, Proc } from "./state.js";
-import { FK_INODE, FK_IO_URING, FMODE_READ, FMODE_WRITE, BLOCKED } from "./state.js";
+import { FK_IO_URING, FMODE_READ, FMODE_WRITE, BLOCKED } from "./state.js";
 import { EBADF, EBUSY, ENXIO, EOPNOTSUPP, EFAULT, EINVAL } from "./errno.js";
-import { fget } from "./file.js";
+import { fget, fileOps } from "./file.js";
 import { pinUserPages } from "./gup.js";
 import { record, releasePinSet, pinnedAccess, openSpecial } from "./rdma.js";
 import { PAGE_SIZE } from "./uapi.js";
@@ -78,9 +78,10 @@ export function ioUringRwFixed(s: KState, p: Proc, ring: number, fd: number, add
   // An offset of -1 means the file position, as for read(2) (io_kiocb_update_pos).
   if (off < -1) return -EINVAL;
   const pos = off === -1 ? null : off;
-  if (f.kind !== FK_INODE) {
-    // No read or write method (io_iter_do_rw: EINVAL), but a ring cannot even be read: the
-    // request polls the ring for input only its own completion would bring, for ever.
+  const ops = fileOps(s, f);
+  if (!(write ? ops.write : ops.read)) {
+    // No read or write method (EINVAL), but a ring cannot even be read: the request polls
+    // the ring for input only its own completion would bring, for ever.
     if (write || f.kind !== FK_IO_URING) return -EINVAL;
     p.wait = newWait("poll", -1);
     return BLOCKED;

@@ -1,10 +1,10 @@
 // read/write and friends (fs/read_write.c), ftruncate and fallocate (fs/open.c), fsync.
 import type { KState, Proc } from "./state.js";
-import { FMODE_READ, FMODE_WRITE, FK_INODE } from "./state.js";
+import { FMODE_READ, FMODE_WRITE } from "./state.js";
 import { isDax } from "./layout.js";
 import * as U from "./uapi.js";
 import { ESPIPE, EBADF, EINVAL, EISDIR, EOPNOTSUPP, EFBIG, ENODEV, EFAULT } from "./errno.js";
-import { fget, inodeOf } from "./file.js";
+import { fget, inodeOf, fileOps } from "./file.js";
 import { policyOf } from "../policy/registry.js";
 import { setSize } from "./open.js";
 import { needsAllocation, dioMisaligned } from "./fs.js";
@@ -19,10 +19,11 @@ export function sysRead(s: KState, p: Proc, fd: number, n: number, off: number |
   const f = fget(s, p, fd);
   if (f === null) return { ret: -EBADF, data: "" };
   // ksys_pread64: a file without FMODE_PREAD (an io_uring, the stream_open'ed RDMA context) is ESPIPE.
-  if (off !== null && f.kind !== FK_INODE) return { ret: -ESPIPE, data: "" };
+  const ops = fileOps(s, f);
+  if (off !== null && !ops.pread) return { ret: -ESPIPE, data: "" };
   if (!(f.fmode & FMODE_READ)) return { ret: -EBADF, data: "" };
   // vfs_read: a file with no read method (the RDMA context, an io_uring) is EINVAL.
-  if (f.kind !== FK_INODE) return { ret: -EINVAL, data: "" };
+  if (!ops.read) return { ret: -EINVAL, data: "" };
   // vfs_read: access_ok() refuses a count that wraps the address space (EFAULT) before
   // rw_verify_area, and before the file's ->read (EISDIR for a directory).
   if (n < 0) return { ret: -EFAULT, data: "" };
@@ -44,11 +45,11 @@ export function sysWrite(s: KState, p: Proc, fd: number, bytes: string, off: num
   if (off !== null && off < 0) return -EINVAL; // ksys_pwrite64, before fdget
   const f = fget(s, p, fd);
   if (f === null) return -EBADF;
-  if (off !== null && f.kind !== FK_INODE) return -ESPIPE; // ksys_pwrite64: no FMODE_PWRITE
+  const ops = fileOps(s, f);
+  if (off !== null && !ops.pread) return -ESPIPE; // ksys_pwrite64: no FMODE_PWRITE
   if (!(f.fmode & FMODE_WRITE)) return -EBADF;
-  // vfs_write: an io_uring has no write method (EINVAL); the model parses no uverbs
-  // command, and every write to the RDMA context fails as a short or malformed one does.
-  if (f.kind !== FK_INODE) return -EINVAL;
+  // vfs_write: no write method (EINVAL); see fileOps for the RDMA context.
+  if (!ops.write) return -EINVAL;
   if (bytes.length === 0) return 0;
   const inode = inodeOf(s, f.ino);
   if ((inode.mode & U.S_IFMT) === U.S_IFCHR) return bytes.length; // /dev/null swallows it
@@ -131,6 +132,6 @@ export function sysFallocate(s: KState, p: Proc, fd: number, mode: number, off: 
 export function sysFsync(s: KState, p: Proc, fd: number): number {
   const f = fget(s, p, fd);
   if (f === null) return -EBADF;
-  // vfs_fsync_range: /dev/null, an io_uring and the RDMA context have no ->fsync.
-  return f.kind !== FK_INODE || (inodeOf(s, f.ino).mode & U.S_IFMT) === U.S_IFCHR ? -EINVAL : 0;
+  // vfs_fsync_range: EINVAL without ->fsync.
+  return fileOps(s, f).fsync ? 0 : -EINVAL;
 }
