@@ -3,10 +3,10 @@ import { performance } from "node:perf_hooks";
 import { parseScenario } from "../src/scenario/parse.js";
 import { boot } from "../src/kernel/boot.js";
 import { runOnModel } from "../src/run/model.js";
-import { syscall, type SysArg } from "../src/kernel/syscalls.js";
+import { syscall, type SysArg } from "../src/kernel/entry.js";
 import { cloneState, hashState } from "../src/kernel/snapshot.js";
-import * as U from "../src/kernel/uapi.js";
-import { ETXTBSY } from "../src/kernel/errno.js";
+import * as U from "../src/kernel/include/uapi.js";
+import { ETXTBSY } from "../src/kernel/include/errno.js";
 
 const sc = parseScenario(`@scenario bench
 @fs /mnt/t type=ext4

@@ -9,7 +9,7 @@ import { diffScenario } from "./oracle_cmd.js";
 import { fuzz } from "../fuzz/fuzz.js";
 import { GENERATORS } from "../fuzz/gen.js";
 import { UsageError } from "./files.js";
-import { ModelBug } from "../kernel/assert.js";
+import { ModelBug } from "../kernel/include/assert.js";
 
 interface Opts { kind: string; runs: string; seed: string; maxLines: string; out?: string }
 

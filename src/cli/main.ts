@@ -8,7 +8,7 @@ import { formatReport, type RunReport } from "../scenario/report.js";
 import { runOnModel } from "../run/model.js";
 import { ALL, parsePolicy } from "../policy/registry.js";
 import { scenarioFiles, UsageError } from "./files.js";
-import { ModelBug } from "../kernel/assert.js";
+import { ModelBug } from "../kernel/include/assert.js";
 import { registerOracleCommands } from "./oracle_cmd.js";
 import { registerFuzzCommand } from "./fuzz_cmd.js";
 

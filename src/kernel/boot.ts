@@ -1,13 +1,13 @@
 // The machine at step 0 of a scenario: mounts, files, processes (with fds 0-2 open on a tty).
 import type { Scenario } from "../scenario/ast.js";
-import type { KState, Proc } from "./state.js";
-import { PState, CAP_BITS } from "./state.js";
-import { newInode, allocBlock } from "./inode.js";
-import { S_IFDIR, S_IFREG, S_IFCHR, O_RDWR, O_LARGEFILE } from "./uapi.js";
-import { allocFile } from "./file.js";
-import { FMODE_READ, FMODE_WRITE } from "./state.js";
-import { assert } from "./assert.js";
-import { MMAP_TOP } from "./mm.js";
+import type { KState, Proc } from "./include/state.js";
+import { PState, CAP_BITS } from "./include/state.js";
+import { newInode, allocBlock } from "./fs/inode.js";
+import { S_IFDIR, S_IFREG, S_IFCHR, O_RDWR, O_LARGEFILE } from "./include/uapi.js";
+import { allocFile } from "./fs/file.js";
+import { FMODE_READ, FMODE_WRITE } from "./include/state.js";
+import { assert } from "./include/assert.js";
+import { MMAP_TOP } from "./mm/mmap.js";
 
 export const FIRST_PID = 1000;
 

@@ -1,14 +1,14 @@
 // Calls no kernel has, or that today's kernel has outside fs/locks.c: RDMA verbs,
 // io_uring fixed buffers, and the admin views (lsof, the rdma tool).
-import type { KState, Proc } from "./state.js";
-import { FK_UVERBS } from "./state.js";
-import { EINVAL, ENOENT } from "./errno.js";
-import type { SysArg, SysResult } from "./syscalls.js";
-import { ibvAllocPd, ibvDeallocPd, ibvRegMr, ibvDeregMr } from "./rdma.js";
-import { ioUringSetup, ioUringRegisterBuffers, ioUringUnregisterBuffers, ioUringRwFixed } from "./io_uring.js";
-import { lsofLines, rdmaLines } from "./proc.js";
-import { fget } from "./file.js";
-import { EBADF } from "./errno.js";
+import type { KState, Proc } from "./include/state.js";
+import { FK_UVERBS } from "./include/state.js";
+import { EINVAL, ENOENT } from "./include/errno.js";
+import type { SysArg, SysResult } from "./entry.js";
+import { ibvAllocPd, ibvDeallocPd, ibvRegMr, ibvDeregMr } from "./rdma/verbs.js";
+import { ioUringSetup, ioUringRegisterBuffers, ioUringUnregisterBuffers, ioUringRwFixed } from "./io_uring/rsrc.js";
+import { lsofLines, rdmaLines } from "./fs/proc.js";
+import { fget } from "./fs/file.js";
+import { EBADF } from "./include/errno.js";
 
 const n = (a: SysArg | undefined): number => (typeof a === "number" ? a : 0);
 const str = (a: SysArg | undefined): string => (typeof a === "string" ? a : "");

@@ -1,7 +1,7 @@
 // Invariants of the whole state, checked after every step (the model's WARN_ONs).
-import type { KState } from "./state.js";
-import { FMODE_READ, FMODE_WRITE, PState } from "./state.js";
-import { assert } from "./assert.js";
+import type { KState } from "./include/state.js";
+import { FMODE_READ, FMODE_WRITE, PState } from "./include/state.js";
+import { assert } from "./include/assert.js";
 
 export function checkInvariants(s: KState) {
   const fileRefs = new Map<number, number>();

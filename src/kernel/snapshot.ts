@@ -1,6 +1,6 @@
 // Copying, encoding and hashing the whole state, for the explorer: plain data in,
 // plain data out, in one canonical order (object keys that depend on history are sorted).
-import type { KState, Proc, OpenFile, Inode, Mount, Lease, Wait, Vma } from "./state.js";
+import type { KState, Proc, OpenFile, Inode, Mount, Lease, Wait, Vma } from "./include/state.js";
 import type { SigInfo } from "../scenario/report.js";
 
 // The copies are literals with the fields in the order the constructors make them, so

@@ -2,9 +2,9 @@
 // kernel cannot run (model-only calls, admin views, files outside every @fs).
 import type { Arg, Scenario, Step } from "../scenario/ast.js";
 import { CALLS, openFlagValue, symValue } from "../scenario/calls.js";
-import { signalByName } from "../kernel/signal_names.js";
-import * as U from "../kernel/uapi.js";
-import { CAP_NAMES } from "../kernel/caps.js";
+import { signalByName } from "../kernel/include/signal_names.js";
+import * as U from "../kernel/include/uapi.js";
+import { CAP_NAMES } from "../kernel/include/caps.js";
 
 type CallStep = Extract<Step, { k: "call" }>;
 

@@ -3,7 +3,7 @@
 // be "settled" after each step, so that what a step set in motion (a signal, a death,
 // a woken breaker) has happened before the next step starts.
 import { readFileSync } from "node:fs";
-import { signalName } from "../kernel/signal_names.js";
+import { signalName } from "../kernel/include/signal_names.js";
 
 /** The agent's control socket: read(1000, ...) is the command loop's wait. */
 const CTL_READ = /^0 0x3e8 /;

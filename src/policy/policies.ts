@@ -1,13 +1,13 @@
 // Today's Linux and each proposal of the thread, as data plus small hooks.
 // PROPOSALS.md (shared/docs) is the source; `choices` record where we had to choose.
-import type { KState, Proc, Inode, OpenFile } from "../kernel/state.js";
-import { FL_LAYOUT, FL_EXCLUSIVE, FL_UNLOCK_PENDING, FL_DOWNGRADE_PENDING } from "../kernel/state.js";
+import type { KState, Proc, Inode, OpenFile } from "../kernel/include/state.js";
+import { FL_LAYOUT, FL_EXCLUSIVE, FL_UNLOCK_PENDING, FL_DOWNGRADE_PENDING } from "../kernel/include/state.js";
 import type { Hooks, PolicyDoc } from "./types.js";
-import { EINVAL, EOPNOTSUPP, EFAULT, EPERM, ETXTBSY, EDEADLK } from "../kernel/errno.js";
-import { F_LAYOUT, F_EXCLUSIVE, F_RDLCK } from "../kernel/uapi.js";
-import { isDax, pinnedInRange, daxWait, breakLayout, layoutLeases, heldLayout, waitUnpin } from "../kernel/layout.js";
-import { sendSigio, sendSignal, procByPid } from "../kernel/signal.js";
-import { SIGKILL, SI_USER } from "../kernel/signal_names.js";
+import { EINVAL, EOPNOTSUPP, EFAULT, EPERM, ETXTBSY, EDEADLK } from "../kernel/include/errno.js";
+import { F_LAYOUT, F_EXCLUSIVE, F_RDLCK } from "../kernel/include/uapi.js";
+import { isDax, pinnedInRange, daxWait, breakLayout, layoutLeases, heldLayout, waitUnpin } from "../kernel/locks/layout.js";
+import { sendSigio, sendSignal, procByPid } from "../kernel/sched/signal.js";
+import { SIGKILL, SI_USER } from "../kernel/include/signal_names.js";
 
 type P = PolicyDoc & Hooks;
 

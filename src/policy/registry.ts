@@ -1,5 +1,5 @@
 // The policies by name, and the one a state runs under (`s.policy`, e.g. "sticky,close=revoke").
-import type { KState } from "../kernel/state.js";
+import type { KState } from "../kernel/include/state.js";
 import type { Policy, PolicyDoc, Hooks } from "./types.js";
 import { LINUX, PROPOSALS } from "./policies.js";
 

@@ -1,6 +1,6 @@
 // A policy is data (its documentation) plus small hooks, called at the points where the
 // kernel (or the proposal's patches) would decide. Every hook gets the plain state.
-import type { KState, Proc, Inode, Lease, OpenFile } from "../kernel/state.js";
+import type { KState, Proc, Inode, Lease, OpenFile } from "../kernel/include/state.js";
 
 export interface PolicyDoc {
   name: string;

@@ -1,17 +1,17 @@
 // The five properties of PROPOSALS.md, checked after every step. A property that fails is
 // a finding about the policy, not an error of the run.
-import type { KState, Proc, PinSet, Inode } from "../kernel/state.js";
-import { PState, PIN_DAX, BLOCKED, FK_INODE } from "../kernel/state.js";
+import type { KState, Proc, PinSet, Inode } from "../kernel/include/state.js";
+import { PState, PIN_DAX, BLOCKED, FK_INODE } from "../kernel/include/state.js";
 import { policyOf } from "../policy/registry.js";
-import { quadTarget } from "../kernel/gup.js";
+import { quadTarget } from "../kernel/mm/gup.js";
 import { cloneState, cloneProc } from "../kernel/snapshot.js";
-import { sendSignal } from "../kernel/signal.js";
-import { settle } from "../kernel/sched.js";
-import { syscall, dispatch, nextPid } from "../kernel/syscalls.js";
-import { SIGKILL, SI_USER } from "../kernel/signal_names.js";
-import { ETXTBSY, EDEADLK } from "../kernel/errno.js";
-import * as U from "../kernel/uapi.js";
-import { MMAP_TOP } from "../kernel/mm.js";
+import { sendSignal } from "../kernel/sched/signal.js";
+import { settle } from "../kernel/sched/exit.js";
+import { syscall, dispatch, nextPid } from "../kernel/entry.js";
+import { SIGKILL, SI_USER } from "../kernel/include/signal_names.js";
+import { ETXTBSY, EDEADLK } from "../kernel/include/errno.js";
+import * as U from "../kernel/include/uapi.js";
+import { MMAP_TOP } from "../kernel/mm/mmap.js";
 
 export { PROPERTIES } from "./names.js";
 export interface Violation { line: number; property: string; detail: string }

@@ -2,9 +2,9 @@
 import type { Arg, Step } from "../scenario/ast.js";
 import { CALLS, openFlagValue, symValue, IBV_ACCESS_FLAGS } from "../scenario/calls.js";
 import { ScriptError } from "../scenario/error.js";
-import * as U from "../kernel/uapi.js";
-import { signalByName } from "../kernel/signal_names.js";
-import type { SysArg } from "../kernel/syscalls.js";
+import * as U from "../kernel/include/uapi.js";
+import { signalByName } from "../kernel/include/signal_names.js";
+import type { SysArg } from "../kernel/entry.js";
 
 export interface ResolveCtx {
   file: string;

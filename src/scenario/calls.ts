@@ -1,8 +1,8 @@
 // The calls a script may make, and the shape of their arguments. The parser checks
 // scripts against this table so that a bad flag is an error before anything runs.
 import type { Arg } from "./ast.js";
-import * as U from "../kernel/uapi.js";
-import { signalByName, isStopSignal } from "../kernel/signal_names.js";
+import * as U from "../kernel/include/uapi.js";
+import { signalByName, isStopSignal } from "../kernel/include/signal_names.js";
 
 export type ArgKind =
   | "fd" | "dirfd" | "path" | "oflags" | "mode" | "int" | "buf" | "rbuf" | "fcntlcmd" | "fcntlarg"

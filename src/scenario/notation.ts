@@ -2,9 +2,9 @@
 // the oracle both return what the kernel would (a value, or -errno) and format it here,
 // so that the two can only differ in behaviour, never in spelling.
 import type { Arg } from "./ast.js";
-import { errnoName } from "../kernel/errno.js";
-import { signalName } from "../kernel/signal_names.js";
-import * as U from "../kernel/uapi.js";
+import { errnoName } from "../kernel/include/errno.js";
+import { signalName } from "../kernel/include/signal_names.js";
+import * as U from "../kernel/include/uapi.js";
 
 export function fmtErrno(err: number): string {
   return `-1 ${errnoName(err)}`;

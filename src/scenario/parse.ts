@@ -3,11 +3,11 @@ import type { Arg, Expect, FileDecl, MountDecl, ProcDecl, Scenario, SigExpect, S
 import { ScriptError } from "./error.js";
 import { commentStart, lexArgs, LexError, closingParen, readString } from "./lex.js";
 import { checkCall, CALLS } from "./calls.js";
-import { canonicalErrno } from "../kernel/errno.js";
-import { signalByName, isStopSignal } from "../kernel/signal_names.js";
+import { canonicalErrno } from "../kernel/include/errno.js";
+import { signalByName, isStopSignal } from "../kernel/include/signal_names.js";
 import { PROPERTIES } from "../props/names.js";
 import { parsePolicy } from "../policy/registry.js";
-import { CAP_NAMES } from "../kernel/caps.js";
+import { CAP_NAMES } from "../kernel/include/caps.js";
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
 export const RESERVED_PROCS = new Set(["NIC"]);

@@ -2,7 +2,7 @@
 // the JSON object of the contract, and the judge that compares actual with expected.
 import type { Expect, SigExpect, Step } from "./ast.js";
 import { quoteBytes } from "./lex.js";
-import { signalName, SI_CODE_NAMES, signalByName } from "../kernel/signal_names.js";
+import { signalName, SI_CODE_NAMES, signalByName } from "../kernel/include/signal_names.js";
 
 export interface StepReport {
   line: number;

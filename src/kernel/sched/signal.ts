@@ -1,11 +1,11 @@
 // Signals between processes and from fasync (kernel/signal.c, fs/fcntl.c send_sigio).
 // Delivery is immediate for a process in user space; its effects on a sleeping or dying
 // process are acted on by settle(), as the kernel does after it drops its locks.
-import type { KState, Proc, OpenFile } from "./state.js";
-import { PState, CAP } from "./state.js";
-import { SIGKILL, SIGIO, defaultIgnored, hasOwnSiCodes, SI_KERNEL, SI_SIGIO, SI_USER, POLL_MSG } from "./signal_names.js";
-import type { SigInfo } from "../scenario/report.js";
-import { EPERM, ESRCH, EINVAL } from "./errno.js";
+import type { KState, Proc, OpenFile } from "../include/state.js";
+import { PState, CAP } from "../include/state.js";
+import { SIGKILL, SIGIO, defaultIgnored, hasOwnSiCodes, SI_KERNEL, SI_SIGIO, SI_USER, POLL_MSG } from "../include/signal_names.js";
+import type { SigInfo } from "../../scenario/report.js";
+import { EPERM, ESRCH, EINVAL } from "../include/errno.js";
 
 export function procByPid(s: KState, pid: number): Proc | null {
   for (const p of s.procs) if (p.pid === pid) return p;

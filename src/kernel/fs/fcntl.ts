@@ -1,13 +1,13 @@
 // fcntl(2): fs/fcntl.c do_fcntl, with leases from fs/locks.c.
-import type { KState, Proc } from "./state.js";
-import { CAP } from "./state.js";
-import * as U from "./uapi.js";
-import { EBADF, EINVAL, EPERM, ESRCH } from "./errno.js";
+import type { KState, Proc } from "../include/state.js";
+import { CAP } from "../include/state.js";
+import * as U from "../include/uapi.js";
+import { EBADF, EINVAL, EPERM, ESRCH } from "../include/errno.js";
 import { fget, allocFd, installFd, getFile, inodeOf, fileOps } from "./file.js";
-import { fcntlGetlease, fcntlSetlease, fcntlSetlayout, fcntlGetlayout } from "./locks.js";
-import { policyOf } from "../policy/registry.js";
-import { procByPid } from "./signal.js";
-import { NSIG } from "./signal_names.js";
+import { fcntlGetlease, fcntlSetlease, fcntlSetlayout, fcntlGetlayout } from "../locks/locks.js";
+import { policyOf } from "../../policy/registry.js";
+import { procByPid } from "../sched/signal.js";
+import { NSIG } from "../include/signal_names.js";
 
 export function sysFcntl(s: KState, p: Proc, fd: number, cmd: number, arg: number): number {
   const f = fget(s, p, fd);

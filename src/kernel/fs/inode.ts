@@ -1,6 +1,6 @@
 // Inode lifetime and block ownership (fs/inode.c iput/evict, the filesystems' block allocators).
-import type { KState, Inode, Mount } from "./state.js";
-import { assert } from "./assert.js";
+import type { KState, Inode, Mount } from "../include/state.js";
+import { assert } from "../include/assert.js";
 
 /** Drops an inode reference; an unlinked inode with no users is evicted and its blocks freed. */
 export function iput(s: KState, inode: Inode) {

@@ -1,14 +1,14 @@
 // Long-term pins (mm/gup.c pin_user_pages with FOLL_LONGTERM): the pages behind a range
 // of a process's address space are found (faulting in what is missing) and counted.
-import type { KState, Proc, Vma, Inode, Page } from "./state.js";
-import { PIN_DAX, PIN_PAGE, FK_INODE, FK_IO_URING } from "./state.js";
-import { ringRegionPages } from "./io_uring.js";
-import * as U from "./uapi.js";
-import { EFAULT, ENOMEM } from "./errno.js";
-import { isDax } from "./layout.js";
-import { allocBlock } from "./inode.js";
-import { policyOf } from "../policy/registry.js";
-import { assert } from "./assert.js";
+import type { KState, Proc, Vma, Inode, Page } from "../include/state.js";
+import { PIN_DAX, PIN_PAGE, FK_INODE, FK_IO_URING } from "../include/state.js";
+import { ringRegionPages } from "../io_uring/rsrc.js";
+import * as U from "../include/uapi.js";
+import { EFAULT, ENOMEM } from "../include/errno.js";
+import { isDax } from "../locks/layout.js";
+import { allocBlock } from "../fs/inode.js";
+import { policyOf } from "../../policy/registry.js";
+import { assert } from "../include/assert.js";
 
 export interface PinOut { ret: number; pinned: number[]; files: string[]; lease: number }
 

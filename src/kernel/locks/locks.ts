@@ -1,11 +1,11 @@
 // File leases, as fs/locks.c has them (FL_LEASE from fcntl F_SETLEASE).
-import type { KState, Inode, Lease, OpenFile, Proc, Wait } from "./state.js";
-import { FL_DOWNGRADE_PENDING, FL_UNLOCK_PENDING, FL_LAYOUT, FL_EXCLUSIVE, FMODE_READ, FMODE_WRITE, CAP, BLOCKED } from "./state.js";
-import { F_RDLCK, F_WRLCK, F_UNLCK, F_LAYOUT, F_EXCLUSIVE, F_SETLEASE, O_ACCMODE, O_RDONLY, O_NONBLOCK, FASYNC, S_IFMT, S_IFREG } from "./uapi.js";
-import { EACCES, EAGAIN, EINVAL, EINTR, EDEADLK, ETXTBSY } from "./errno.js";
-import { policyOf } from "../policy/registry.js";
-import { sendSigio, procByPid } from "./signal.js";
-import { assert } from "./assert.js";
+import type { KState, Inode, Lease, OpenFile, Proc, Wait } from "../include/state.js";
+import { FL_DOWNGRADE_PENDING, FL_UNLOCK_PENDING, FL_LAYOUT, FL_EXCLUSIVE, FMODE_READ, FMODE_WRITE, CAP, BLOCKED } from "../include/state.js";
+import { F_RDLCK, F_WRLCK, F_UNLCK, F_LAYOUT, F_EXCLUSIVE, F_SETLEASE, O_ACCMODE, O_RDONLY, O_NONBLOCK, FASYNC, S_IFMT, S_IFREG } from "../include/uapi.js";
+import { EACCES, EAGAIN, EINVAL, EINTR, EDEADLK, ETXTBSY } from "../include/errno.js";
+import { policyOf } from "../../policy/registry.js";
+import { sendSigio, procByPid } from "../sched/signal.js";
+import { assert } from "../include/assert.js";
 
 const NO_BLOCKER = -0x7fffffff;
 

@@ -1,14 +1,14 @@
 // open(2) and truncate(2): fs/open.c do_sys_openat2, do_dentry_open, vfs_truncate.
-import type { KState, Proc, Inode } from "./state.js";
-import { policyOf } from "../policy/registry.js";
-import { FMODE_READ, FMODE_WRITE, BLOCKED, CAP } from "./state.js";
-import * as U from "./uapi.js";
-import { EACCES, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENXIO, EPERM } from "./errno.js";
+import type { KState, Proc, Inode } from "../include/state.js";
+import { policyOf } from "../../policy/registry.js";
+import { FMODE_READ, FMODE_WRITE, BLOCKED, CAP } from "../include/state.js";
+import * as U from "../include/uapi.js";
+import { EACCES, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENXIO, EPERM } from "../include/errno.js";
 import { lookup, walkErrno, permission, MAY_EXEC, MAY_READ, MAY_WRITE } from "./namei.js";
 import { allocFd, allocFile, fput, installFd, releaseFd, inodeOf, fileOf } from "./file.js";
 import { newInode, iput } from "./inode.js";
-import { breakLease } from "./locks.js";
-import { truncateData } from "./fs.js";
+import { breakLease } from "../locks/locks.js";
+import { truncateData } from "./data.js";
 
 const UMASK = 0o022;
 

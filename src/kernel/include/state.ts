@@ -1,6 +1,6 @@
 // The whole machine as plain data: arrays of plain objects holding numbers and strings,
 // so that the explorer can copy, compare and hash it. Ids are indexes; freed slots are null.
-import type { SigInfo } from "../scenario/report.js";
+import type { SigInfo } from "../../scenario/report.js";
 
 /** Capabilities the model consults (include/uapi/linux/capability.h names). */
 export const CAP = { LEASE: 1, KILL: 2, DAC_OVERRIDE: 4, DAC_READ_SEARCH: 8, FOWNER: 16, IPC_LOCK: 32, SYS_ADMIN: 64, SYS_RESOURCE: 128, SYS_PTRACE: 256 } as const;

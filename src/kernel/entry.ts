@@ -1,24 +1,24 @@
 // The system call entry: one function per call, taking resolved arguments (numbers and
 // byte strings) and returning what the kernel returns (a value, or -errno).
-import type { KState, Proc } from "./state.js";
-import { PState, BLOCKED } from "./state.js";
-import { EBADF, EINVAL } from "./errno.js";
-import * as U from "./uapi.js";
-import { fget, fput, allocFd, installFd, getFile, releaseFd } from "./file.js";
-import { sysOpen, sysTruncate } from "./open.js";
-import { sysFcntl } from "./fcntl.js";
-import { sysMmap, sysMunmap } from "./mm.js";
-import { sysRead, sysWrite, sysFtruncate, sysFallocate, sysFsync } from "./rw.js";
-import { sysUnlink, sysRename } from "./dir.js";
-import { sysKill } from "./signal.js";
-import { settle, doExit, sysFork } from "./sched.js";
-import { catProc } from "./proc.js";
+import type { KState, Proc } from "./include/state.js";
+import { PState, BLOCKED } from "./include/state.js";
+import { EBADF, EINVAL } from "./include/errno.js";
+import * as U from "./include/uapi.js";
+import { fget, fput, allocFd, installFd, getFile, releaseFd } from "./fs/file.js";
+import { sysOpen, sysTruncate } from "./fs/open.js";
+import { sysFcntl } from "./fs/fcntl.js";
+import { sysMmap, sysMunmap } from "./mm/mmap.js";
+import { sysRead, sysWrite, sysFtruncate, sysFallocate, sysFsync } from "./fs/read_write.js";
+import { sysUnlink, sysRename } from "./fs/dir.js";
+import { sysKill } from "./sched/signal.js";
+import { settle, doExit, sysFork } from "./sched/exit.js";
+import { catProc } from "./fs/proc.js";
 import { extraCall } from "./calls_extra.js";
 import { policyOf } from "../policy/registry.js";
-import { pinnedLeaseOf, waitUnpinHolding } from "./layout.js";
-import { UVERBS_PATH, openSpecial } from "./rdma.js";
-import { FK_UVERBS } from "./state.js";
-import { assert } from "./assert.js";
+import { pinnedLeaseOf, waitUnpinHolding } from "./locks/layout.js";
+import { UVERBS_PATH, openSpecial } from "./rdma/verbs.js";
+import { FK_UVERBS } from "./include/state.js";
+import { assert } from "./include/assert.js";
 
 export type SysArg = number | string;
 export interface SysResult { ret: number; data?: string; lines?: string[] }

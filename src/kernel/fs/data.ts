@@ -1,8 +1,8 @@
 // File data on the block device: the parts of ext4, xfs and tmpfs the model needs
 // (allocating writes, truncate, fallocate). Blocks hold their bytes; holes read as zeros.
-import type { KState, Inode, Mount } from "./state.js";
+import type { KState, Inode, Mount } from "../include/state.js";
 import { allocBlock, freeBlock } from "./inode.js";
-import { ENOSPC } from "./errno.js";
+import { ENOSPC } from "../include/errno.js";
 
 export function mountOf(s: KState, inode: Inode): Mount {
   return s.mounts[inode.mnt]!;

@@ -1,10 +1,10 @@
 // mmap(2) and munmap(2) (mm/mmap.c, mm/vma.c): a mapping holds its struct file.
-import type { KState, Proc, Vma } from "./state.js";
-import { FMODE_READ, FMODE_WRITE, FK_IO_URING } from "./state.js";
-import * as U from "./uapi.js";
-import { EACCES, EBADF, EINVAL, ENODEV, ENOMEM, EOVERFLOW } from "./errno.js";
-import { fget, getFile, fput, inodeOf } from "./file.js";
-import { cloneVma } from "./snapshot.js";
+import type { KState, Proc, Vma } from "../include/state.js";
+import { FMODE_READ, FMODE_WRITE, FK_IO_URING } from "../include/state.js";
+import * as U from "../include/uapi.js";
+import { EACCES, EBADF, EINVAL, ENODEV, ENOMEM, EOVERFLOW } from "../include/errno.js";
+import { fget, getFile, fput, inodeOf } from "../fs/file.js";
+import { cloneVma } from "../snapshot.js";
 
 export const MMAP_TOP = 0x7f0000000000;
 

@@ -1,14 +1,14 @@
 // read/write and friends (fs/read_write.c), ftruncate and fallocate (fs/open.c), fsync.
-import type { KState, Proc } from "./state.js";
-import { FMODE_READ, FMODE_WRITE } from "./state.js";
-import { isDax } from "./layout.js";
-import * as U from "./uapi.js";
-import { ESPIPE, EBADF, EINVAL, EISDIR, EOPNOTSUPP, EFBIG, ENODEV, EFAULT } from "./errno.js";
+import type { KState, Proc } from "../include/state.js";
+import { FMODE_READ, FMODE_WRITE } from "../include/state.js";
+import { isDax } from "../locks/layout.js";
+import * as U from "../include/uapi.js";
+import { ESPIPE, EBADF, EINVAL, EISDIR, EOPNOTSUPP, EFBIG, ENODEV, EFAULT } from "../include/errno.js";
 import { fget, inodeOf, fileOps } from "./file.js";
-import { policyOf } from "../policy/registry.js";
+import { policyOf } from "../../policy/registry.js";
 import { setSize } from "./open.js";
-import { needsAllocation, dioMisaligned } from "./fs.js";
-import { readData, writeData, allocateRange, punchHole, collapseRange, insertRange, mountOf } from "./fs.js";
+import { needsAllocation, dioMisaligned } from "./data.js";
+import { readData, writeData, allocateRange, punchHole, collapseRange, insertRange, mountOf } from "./data.js";
 
 /** Result of a read: the count (or -errno) and the bytes. */
 export interface ReadResult { ret: number; data: string }

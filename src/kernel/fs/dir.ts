@@ -1,7 +1,7 @@
 // unlink(2) and rename(2) (fs/namei.c): names go, inodes live on while open.
-import type { KState, Proc } from "./state.js";
-import * as U from "./uapi.js";
-import { EACCES, EISDIR, ENOENT, EXDEV, ENOTDIR, EBUSY } from "./errno.js";
+import type { KState, Proc } from "../include/state.js";
+import * as U from "../include/uapi.js";
+import { EACCES, EISDIR, ENOENT, EXDEV, ENOTDIR, EBUSY } from "../include/errno.js";
 import { lookup, walkErrno, permission, OUTER_DIR, MAY_EXEC, MAY_WRITE } from "./namei.js";
 import { inodeOf } from "./file.js";
 import { evict } from "./inode.js";

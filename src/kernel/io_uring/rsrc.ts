@@ -2,15 +2,15 @@
 // (io_uring/rw.c): the second long-term pinner today's kernel has. A fixed buffer is a set
 // of pinned pages (a bvec), not an address range: I/O on it reaches the pages pinned at
 // registration, even after the file they came from was truncated under them.
-import type { KState, Proc } from "./state.js";
-import { FK_IO_URING, FMODE_READ, FMODE_WRITE, BLOCKED } from "./state.js";
-import { EBADF, EBUSY, ENXIO, EOPNOTSUPP, EFAULT, EINVAL } from "./errno.js";
-import { fget, fileOps } from "./file.js";
-import { pinUserPages } from "./gup.js";
-import { record, releasePinSet, pinnedAccess, openSpecial } from "./rdma.js";
-import { PAGE_SIZE } from "./uapi.js";
-import { sysRead, sysWrite } from "./rw.js";
-import { newWait } from "./locks.js";
+import type { KState, Proc } from "../include/state.js";
+import { FK_IO_URING, FMODE_READ, FMODE_WRITE, BLOCKED } from "../include/state.js";
+import { EBADF, EBUSY, ENXIO, EOPNOTSUPP, EFAULT, EINVAL } from "../include/errno.js";
+import { fget, fileOps } from "../fs/file.js";
+import { pinUserPages } from "../mm/gup.js";
+import { record, releasePinSet, pinnedAccess, openSpecial } from "../rdma/verbs.js";
+import { PAGE_SIZE } from "../include/uapi.js";
+import { sysRead, sysWrite } from "../fs/read_write.js";
+import { newWait } from "../locks/locks.js";
 
 const IORING_MAX_ENTRIES = 32768;
 

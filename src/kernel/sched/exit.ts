@@ -1,16 +1,16 @@
 // Processes: sleeping, waking, dying, forking, and virtual time (kernel/exit.c,
 // kernel/fork.c, the wait loop of __break_lease).
-import type { KState, Proc } from "./state.js";
-import { PState, BLOCKED } from "./state.js";
-import { EINTR } from "./errno.js";
-import { abortBreaker, breakLeaseResume } from "./locks.js";
-import { abortOpen, finishOpen, finishTruncate } from "./open.js";
-import { fput, getFile, fileOf } from "./file.js";
+import type { KState, Proc } from "../include/state.js";
+import { PState, BLOCKED } from "../include/state.js";
+import { EINTR } from "../include/errno.js";
+import { abortBreaker, breakLeaseResume } from "../locks/locks.js";
+import { abortOpen, finishOpen, finishTruncate } from "../fs/open.js";
+import { fput, getFile, fileOf } from "../fs/file.js";
 import { alive } from "./signal.js";
-import { dispatch } from "./syscalls.js";
-import { cloneProc } from "./snapshot.js";
-import { pinnedInRange } from "./layout.js";
-import { assert } from "./assert.js";
+import { dispatch } from "../entry.js";
+import { cloneProc } from "../snapshot.js";
+import { pinnedInRange } from "../locks/layout.js";
+import { assert } from "../include/assert.js";
 
 /** The call of `p` has returned `ret`. */
 function complete(p: Proc, ret: number) {

@@ -1,12 +1,12 @@
 // struct file and the descriptor table (fs/file.c, fs/file_table.c).
-import type { KState, OpenFile, Proc, Inode } from "./state.js";
-import { FMODE_READ, FMODE_WRITE, FK_INODE, FK_IO_URING, FK_UVERBS } from "./state.js";
-import { assert } from "./assert.js";
-import { NR_OPEN, S_IFMT, S_IFREG, S_IFDIR } from "./uapi.js";
-import { EMFILE } from "./errno.js";
-import { locksRemoveFile } from "./locks.js";
+import type { KState, OpenFile, Proc, Inode } from "../include/state.js";
+import { FMODE_READ, FMODE_WRITE, FK_INODE, FK_IO_URING, FK_UVERBS } from "../include/state.js";
+import { assert } from "../include/assert.js";
+import { NR_OPEN, S_IFMT, S_IFREG, S_IFDIR } from "../include/uapi.js";
+import { EMFILE } from "../include/errno.js";
+import { locksRemoveFile } from "../locks/locks.js";
 import { iput } from "./inode.js";
-import { releaseOwner, closeWithPins } from "./rdma.js";
+import { releaseOwner, closeWithPins } from "../rdma/verbs.js";
 
 /**
  * What a file's file_operations and f_mode give the VFS checks, in one place:

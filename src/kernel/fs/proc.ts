@@ -1,10 +1,10 @@
 // Admin views (fs/proc, fs/locks.c locks_show, lsof, the rdma tool), in the contract's
 // notation: a process is written by its name.
-import type { KState, Proc, PinSet } from "./state.js";
-import { FK_INODE, PState, CAP } from "./state.js";
-import { ENOENT, EACCES } from "./errno.js";
-import { procLocksLines } from "./locks.js";
-import { policyOf } from "../policy/registry.js";
+import type { KState, Proc, PinSet } from "../include/state.js";
+import { FK_INODE, PState, CAP } from "../include/state.js";
+import { ENOENT, EACCES } from "../include/errno.js";
+import { procLocksLines } from "../locks/locks.js";
+import { policyOf } from "../../policy/registry.js";
 
 function alive(p: Proc): boolean {
   return p.state === PState.Running || p.state === PState.Blocked;

@@ -1,12 +1,12 @@
 // Layouts: FL_LAYOUT leases and the pins on DAX pages that a layout change must respect
 // (fs/dax.c dax_layout_busy_page_range / dax_break_layout, fs/xfs xfs_break_layouts,
 // fs/ext4 ext4_break_layouts, include/linux/filelock.h break_layout).
-import type { KState, Proc, Inode, Lease } from "./state.js";
-import { FL_LAYOUT, FL_EXCLUSIVE, BLOCKED } from "./state.js";
-import { O_WRONLY, O_NONBLOCK } from "./uapi.js";
+import type { KState, Proc, Inode, Lease } from "../include/state.js";
+import { FL_LAYOUT, FL_EXCLUSIVE, BLOCKED } from "../include/state.js";
+import { O_WRONLY, O_NONBLOCK } from "../include/uapi.js";
 import { breakLease, newWait } from "./locks.js";
-import { EINTR } from "./errno.js";
-import type { OpenFile } from "./state.js";
+import { EINTR } from "../include/errno.js";
+import type { OpenFile } from "../include/state.js";
 
 export function isDax(s: KState, inode: Inode): boolean {
   const m = s.mounts[inode.mnt];

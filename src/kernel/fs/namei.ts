@@ -1,9 +1,9 @@
 // Path lookup and permissions (fs/namei.c), over a flat namespace: each mount's root
 // directory and the names directly in it.
-import type { KState, Proc, Inode } from "./state.js";
-import { CAP } from "./state.js";
-import { S_IFMT, S_IFDIR } from "./uapi.js";
-import { ENOENT, ENOTDIR } from "./errno.js";
+import type { KState, Proc, Inode } from "../include/state.js";
+import { CAP } from "../include/state.js";
+import { S_IFMT, S_IFDIR } from "../include/uapi.js";
+import { ENOENT, ENOTDIR } from "../include/errno.js";
 
 export const MAY_EXEC = 1, MAY_WRITE = 2, MAY_READ = 4;
 

@@ -1,17 +1,17 @@
 // RDMA verbs over /dev/infiniband/uverbs0 (drivers/infiniband/core/uverbs_*.c, umem.c,
 // umem_odp.c), io_uring fixed buffers (io_uring/rsrc.c), and the NIC's DMA.
-import type { KState, Proc, PinSet, OpenFile, Inode } from "./state.js";
-import { FK_UVERBS, FK_IO_URING, PIN_DAX, FMODE_READ, FMODE_WRITE } from "./state.js";
-import { EBADF, EINVAL, EBUSY, EFAULT, EIO } from "./errno.js";
-import { fget, getFile, fput, allocFd, installFd, releaseFd } from "./file.js";
-import { pinUserPages, unpinQuads, backing } from "./gup.js";
-import { policyOf } from "../policy/registry.js";
-import { O_RDWR, O_LARGEFILE, PAGE_SIZE, MAP_PRIVATE } from "./uapi.js";
-import { newInode } from "./inode.js";
-import { S_IFCHR } from "./uapi.js";
-import { readData, writeData } from "./fs.js";
-import { sendSignal } from "./signal.js";
-import { SIGKILL, SI_USER } from "./signal_names.js";
+import type { KState, Proc, PinSet, OpenFile, Inode } from "../include/state.js";
+import { FK_UVERBS, FK_IO_URING, PIN_DAX, FMODE_READ, FMODE_WRITE } from "../include/state.js";
+import { EBADF, EINVAL, EBUSY, EFAULT, EIO } from "../include/errno.js";
+import { fget, getFile, fput, allocFd, installFd, releaseFd } from "../fs/file.js";
+import { pinUserPages, unpinQuads, backing } from "../mm/gup.js";
+import { policyOf } from "../../policy/registry.js";
+import { O_RDWR, O_LARGEFILE, PAGE_SIZE, MAP_PRIVATE } from "../include/uapi.js";
+import { newInode } from "../fs/inode.js";
+import { S_IFCHR } from "../include/uapi.js";
+import { readData, writeData } from "../fs/data.js";
+import { sendSignal } from "../sched/signal.js";
+import { SIGKILL, SI_USER } from "../include/signal_names.js";
 
 export const UVERBS_PATH = "/dev/infiniband/uverbs0";
 export const IBV_ACCESS = {
