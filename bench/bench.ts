@@ -2,6 +2,7 @@
 import { performance } from "node:perf_hooks";
 import { parseScenario } from "../src/scenario/parse.js";
 import { boot } from "../src/kernel/boot.js";
+import { policyNamed } from "../src/policy/registry.js";
 import { runOnModel } from "../src/run/model.js";
 import { syscall, type SysArg } from "../src/kernel/entry.js";
 import { cloneState, hashState } from "../src/kernel/snapshot.js";
@@ -39,15 +40,15 @@ const ROUND: [number, string, SysArg[]][] = [
 ];
 
 function syscallsPerSecond(): number {
-  const s = boot(sc);
+  const s = boot(sc, policyNamed("linux"));
   const procs = s.procs;
   const rounds = 30_000;
   for (let i = 0; i < 2000; i++) for (const [p, n, a] of ROUND) syscall(s, procs[p]!, n, a);
-  procs[0]!.sigs.length = 0;
+  procs[0]!.sigq.length = 0;
   const us = median(() => {
     for (let i = 0; i < rounds; i++) {
       for (const [p, n, a] of ROUND) syscall(s, procs[p]!, n, a);
-      procs[0]!.sigs.length = 0;
+      procs[0]!.sigq.length = 0;
     }
   }, rounds * ROUND.length);
   return 1e6 / us;
@@ -114,7 +115,7 @@ function punchCost(P: number): { punch: number; refused: number } {
 @proc A uid=1000
 @proc B uid=1000
 `;
-  const s = boot(parseScenario(text, "pins.scn"), "rfc-v1");
+  const s = boot(parseScenario(text, "pins.scn"), policyNamed("rfc-v1"));
   const [A, B] = [s.procs[0]!, s.procs[1]!];
   syscall(s, A, "open", ["/mnt/pmem/a", U.O_RDWR, 0]);
   syscall(s, A, "fcntl", [3, U.F_SETLEASE, U.F_LAYOUT]);

@@ -65,7 +65,7 @@ test("hash and encoding agree on every state the corpus passes through", () => {
       byHash.set(h, e);
     }
   }
-  assert.ok(byEnc.size > 1000, `only ${byEnc.size} distinct states`);
+  assert.ok(byEnc.size > 900, `only ${byEnc.size} distinct states`);
 });
 
 test("the hash sees both halves of values past 2^32, and small changes anywhere", () => {

@@ -1,6 +1,6 @@
-// The machine at step 0 of a scenario: mounts, files, processes (with fds 0-2 open on a tty).
-import type { Scenario } from "../scenario/ast.js";
+// The machine at step 0: mounts, files, processes (with fds 0-2 open on /dev/null).
 import type { KState, Proc } from "./include/state.js";
+import type { Policy } from "../policy/types.js";
 import { PState, CAP_BITS } from "./include/state.js";
 import { newInode, allocBlock } from "./fs/inode.js";
 import { S_IFDIR, S_IFREG, S_IFCHR, O_RDWR, O_LARGEFILE } from "./include/uapi.js";
@@ -11,11 +11,20 @@ import { MMAP_TOP } from "./mm/mmap.js";
 
 export const FIRST_PID = 1000;
 
-export function boot(sc: Scenario, policy = "linux"): KState {
+/** What the machine starts with (a scenario's @ lines). Processes get pids from FIRST_PID in this order. */
+export interface BootSpec {
+  leaseBreakTime: number | null;
+  leasesEnable: number | null;
+  mounts: readonly { path: string; type: "ext4" | "xfs" | "tmpfs"; dax: "always" | "never" | "inode"; size: number; blockSize: number }[];
+  files: readonly { path: string; size: number; uid: number; gid: number; mode: number }[];
+  procs: readonly { name: string; uid: number; gid: number; caps: readonly string[]; sigDefault: boolean }[];
+}
+
+export function boot(sc: BootSpec, pol: Policy): KState {
   const s: KState = {
-    policy, now: 0, leaseBreakTime: sc.leaseBreakTime ?? 45, leasesEnable: sc.leasesEnable ?? 1,
+    pol, now: 0, leaseBreakTime: sc.leaseBreakTime ?? 45, leasesEnable: sc.leasesEnable ?? 1,
     procs: [], files: [], inodes: [], mounts: [], dents: {}, nextLeaseId: 0, nextSeq: 0,
-    pages: [], pinsets: [], pds: [], pinAcquired: 0, pinReleased: 0, events: [],
+    pages: [], pinsets: [], pds: [], pinAcquired: 0, pinReleased: 0, delayedFput: [],
   };
   // fds 0, 1 and 2 of every process are /dev/null, opened O_RDWR: a character device outside every mount.
   const tty = newInode(s, -1, S_IFCHR | 0o666, 0, 0, "/dev/null");
@@ -45,8 +54,7 @@ export function boot(sc: Scenario, policy = "linux"): KState {
     for (const c of d.caps) caps |= CAP_BITS[c] ?? 0;
     const p: Proc = {
       pid: FIRST_PID + s.procs.length, name: d.name, ppid: 1, uid: d.uid, gid: d.gid, caps, sigDefault: d.sigDefault,
-      state: PState.Running, code: 0, fds: [], vmas: [], mmapBase: MMAP_TOP, sigs: [], sigpend: 0, fatal: 0, wait: null,
-      call: "", ret: 0, done: true,
+      state: PState.Running, code: 0, fds: [], vmas: [], mmapBase: MMAP_TOP, sigq: [], sigpend: 0, fatal: 0, wait: null,
     };
     const t = allocFile(s, tty.ino, O_RDWR | O_LARGEFILE, FMODE_READ | FMODE_WRITE);
     t.ref = 3;

@@ -4,6 +4,8 @@ import { FMODE_READ, FMODE_WRITE, PState } from "./include/state.js";
 import { assert } from "./include/assert.js";
 
 export function checkInvariants(s: KState) {
+  // Task work and signal delivery finish inside a move.
+  assert(s.delayedFput.length === 0, "__fput left for after the call returned");
   const fileRefs = new Map<number, number>();
   const inodeRefs = new Map<number, number>();
   const bump = (m: Map<number, number>, k: number) => m.set(k, (m.get(k) ?? 0) + 1);

@@ -1,7 +1,10 @@
-// Copying, encoding and hashing the whole state, for the explorer: plain data in,
-// plain data out, in one canonical order (object keys that depend on history are sorted).
-import type { KState, Proc, OpenFile, Inode, Mount, Lease, Wait, Vma } from "./include/state.js";
-import type { SigInfo } from "../scenario/report.js";
+// Copying, encoding and hashing the whole state, for the explorer: plain data in, plain data
+// out. One walk lays the state's canonical values out in a flat buffer; the hash digests it,
+// the exact key packs it, the encoding prints it, so the three always agree. Canonical means:
+// what the machine will do next depends on nothing left out. Left out are absolute time (only
+// deadlines relative to now matter), the ever-growing counters (lease ids and list positions
+// become ranks; /proc/vmstat's pin counters, which only `cat` shows), and the policy's ops.
+import type { KState, Proc, OpenFile, Inode, Mount, Lease, Wait, Vma, SigInfo } from "./include/state.js";
 
 // The copies are literals with the fields in the order the constructors make them, so
 // that copies and originals share hidden classes and the hash's field reads stay fast.
@@ -16,15 +19,14 @@ export const cloneVma = (v: Vma): Vma => ({ start: v.start, end: v.end, file: v.
 const cloneSig = (x: SigInfo): SigInfo => ({ signo: x.signo, code: x.code, fd: x.fd, band: x.band });
 const cloneLease = (l: Lease): Lease => ({
   id: l.id, file: l.file, type: l.type, flags: l.flags, breakTime: l.breakTime, downgradeTime: l.downgradeTime,
-  pid: l.pid, faFd: l.faFd, seq: l.seq, kind: l.kind, pins: l.pins,
+  pid: l.pid, faFd: l.faFd, kind: l.kind, pins: l.pins, seq: l.seq,
 });
 
 export function cloneProc(p: Proc): Proc {
   return {
     pid: p.pid, name: p.name, ppid: p.ppid, uid: p.uid, gid: p.gid, caps: p.caps, sigDefault: p.sigDefault,
     state: p.state, code: p.code, fds: p.fds.slice(), vmas: p.vmas.map(cloneVma), mmapBase: p.mmapBase,
-    sigs: p.sigs.map(cloneSig), sigpend: p.sigpend, fatal: p.fatal, wait: p.wait === null ? null : cloneWait(p.wait),
-    call: p.call, ret: p.ret, done: p.done,
+    sigq: p.sigq.map(cloneSig), sigpend: p.sigpend, fatal: p.fatal, wait: p.wait === null ? null : cloneWait(p.wait),
   };
 }
 const cloneFile = (f: OpenFile | null): OpenFile | null => (f === null ? null : {
@@ -44,174 +46,221 @@ const cloneMount = (m: Mount): Mount => ({
 
 export function cloneState(s: KState): KState {
   return {
-    policy: s.policy, now: s.now, leaseBreakTime: s.leaseBreakTime, leasesEnable: s.leasesEnable,
+    pol: s.pol, now: s.now, leaseBreakTime: s.leaseBreakTime, leasesEnable: s.leasesEnable,
     procs: s.procs.map(cloneProc),
     files: s.files.map(cloneFile),
     inodes: s.inodes.map(cloneInode),
     mounts: s.mounts.map(cloneMount),
     dents: { ...s.dents },
     nextLeaseId: s.nextLeaseId, nextSeq: s.nextSeq,
-    pages: s.pages.map((p) => (p === null ? null : { ...p })),
+    pages: s.pages.map((p) => (p === null ? null : { id: p.id, ino: p.ino, index: p.index, data: p.data, pins: p.pins })),
     pinsets: s.pinsets.map((m) => (m === null ? null : { ...m, pinned: m.pinned.slice(), files: m.files.slice() })),
-    pds: s.pds.map((d) => (d === null ? null : { ...d })),
+    pds: s.pds.map((d) => (d === null ? null : { id: d.id, ctx: d.ctx })),
     pinAcquired: s.pinAcquired, pinReleased: s.pinReleased,
-    events: s.events.map((e) => ({ ...e })),
+    delayedFput: s.delayedFput.slice(),
   };
 }
 
-/** The canonical encoding: JSON with the namespace's names sorted. Equal states, equal strings. */
-export function encodeState(s: KState): string {
-  const dents: Record<string, number> = {};
-  for (const k of Object.keys(s.dents).sort()) dents[k] = s.dents[k]!;
-  return JSON.stringify({ ...s, dents });
+/** A 64-bit hash (16 hex digits) of the state's canonical values (and of `extra`, the machine's own). */
+export function hashState(s: KState, extra?: readonly number[]): string {
+  EXACT = false;
+  walk(s);
+  if (extra !== undefined) appendExtra(extra);
+  return digest();
+}
+
+function appendExtra(extra: readonly number[]) {
+  room(extra.length + 1);
+  BUF[LEN++] = -5;
+  for (let i = 0; i < extra.length; i++) BUF[LEN++] = extra[i]!;
 }
 
 /**
- * A 64-bit hash (two 32-bit lanes, hex) of the canonical state, computed by walking it:
- * no encoding is built. Field values are laid out in a flat buffer (strings by a cached
- * hash), then mixed in one tight loop; each record reserves its room first, so the writes
- * are plain stores the compiler keeps inline. The namespace is folded in order-independently.
+ * The exact canonical key: the same values, strings by an interned number (no collisions),
+ * packed as a string. Equal keys, equal machines: what the explorer stores with --exact.
  */
-export function hashState(s: KState): string {
+export function stateKey(s: KState, extra?: readonly number[]): string {
+  EXACT = true;
+  walk(s);
+  if (extra !== undefined) appendExtra(extra);
+  return pack();
+}
+
+/** The canonical encoding, readable: the same values with their strings, as JSON. Equal states, equal strings. */
+export function encodeState(s: KState): string {
+  EXACT = true;
+  IS_STR.fill(0);
+  walk(s);
+  const out: (number | string)[] = new Array(LEN);
+  for (let i = 0; i < LEN; i++) out[i] = IS_STR[i] === 1 ? INTERNED[BUF[i]!]! : Object.is(BUF[i], -0) ? 0 : BUF[i]!;
+  return JSON.stringify(out);
+}
+
+// ---- the walk ----
+
+/** A deadline relative to now: -2 for none (0), -1 already past, else how far ahead. */
+function relTime(s: KState, t: number): number {
+  return t === 0 ? -2 : t < s.now ? -1 : t - s.now;
+}
+
+/** A sleep's timeout relative to now: -2 for none, -1 due (it fires at the next tick, now unchanged). */
+function relWake(s: KState, t: number): number {
+  return t < 0 ? -2 : t <= s.now ? -1 : t - s.now;
+}
+
+// Lease ids and sequence numbers become ranks: scratch arrays reused by every walk.
+let LEASE_IDS: number[] = [];
+let LEASE_SEQS: number[] = [];
+let WAIT_SEQS: number[] = [];
+
+function rankOf(xs: number[], x: number): number {
+  for (let i = 0; i < xs.length; i++) if (xs[i] === x) return i;
+  return -1;
+}
+
+function prepareRanks(s: KState) {
+  LEASE_IDS.length = 0;
+  LEASE_SEQS.length = 0;
+  WAIT_SEQS.length = 0;
+  for (let i = 0; i < s.inodes.length; i++) {
+    const inode = s.inodes[i];
+    if (inode === null || inode === undefined) continue;
+    for (let k = 0; k < inode.leases.length; k++) { LEASE_IDS.push(inode.leases[k]!.id); LEASE_SEQS.push(inode.leases[k]!.seq); }
+  }
+  for (let i = 0; i < s.procs.length; i++) { const w = s.procs[i]!.wait; if (w !== null && w.blocker !== NO_BLOCKER) WAIT_SEQS.push(w.seq); }
+  if (LEASE_SEQS.length > 1) LEASE_SEQS.sort((a, b) => a - b);
+  if (WAIT_SEQS.length > 1) WAIT_SEQS.sort((a, b) => a - b);
+}
+
+const NO_BLOCKER = -0x7fffffff;
+
+function walk(s: KState) {
   LEN = 0;
-  room(8);
-  let n = LEN;
-  const B = BUF;
-  B[n++] = s.now; B[n++] = s.leaseBreakTime; B[n++] = s.leasesEnable; B[n++] = s.nextLeaseId; B[n++] = s.nextSeq;
-  B[n++] = strHash(s.policy); B[n++] = s.pinAcquired; B[n++] = s.pinReleased;
-  LEN = n;
-  for (let i = 0; i < s.procs.length; i++) hashProc(s.procs[i]!);
+  prepareRanks(s);
+  room(4);
+  BUF[LEN] = S(s.pol.spec); IS_STR[LEN++] = STR_FLAG;
+  BUF[LEN++] = s.leaseBreakTime; BUF[LEN++] = s.leasesEnable;
+  BUF[LEN++] = s.delayedFput.length;
+  for (let i = 0; i < s.procs.length; i++) walkProc(s, s.procs[i]!);
   room(1); BUF[LEN++] = -2;
-  for (let i = 0; i < s.files.length; i++) hashFile(s.files[i]!);
+  for (let i = 0; i < s.files.length; i++) walkFile(s.files[i]!);
   room(1); BUF[LEN++] = -3;
-  for (let i = 0; i < s.inodes.length; i++) hashInode(s.inodes[i]!);
-  for (let i = 0; i < s.mounts.length; i++) hashMount(s.mounts[i]!);
-  hashDents(s.dents);
+  for (let i = 0; i < s.inodes.length; i++) walkInode(s, s.inodes[i]!);
+  for (let i = 0; i < s.mounts.length; i++) walkMount(s.mounts[i]!);
+  walkDents(s.dents);
   for (let i = 0; i < s.pages.length; i++) {
     const g = s.pages[i]!;
     room(5);
     if (g === null) BUF[LEN++] = -1;
-    else { n = LEN; BUF[n++] = g.id; BUF[n++] = g.ino; BUF[n++] = g.index; BUF[n++] = strHash(g.data); BUF[n++] = g.pins; LEN = n; }
+    else { BUF[LEN++] = g.id; BUF[LEN++] = g.ino; BUF[LEN++] = g.index; str(g.data); BUF[LEN++] = g.pins; }
   }
   room(1); BUF[LEN++] = -4;
   for (let i = 0; i < s.pinsets.length; i++) {
     const m = s.pinsets[i]!;
     if (m === null) { room(1); BUF[LEN++] = -1; continue; }
     room(16);
-    n = LEN;
-    BUF[n++] = m.id; BUF[n++] = strHash(m.kind); BUF[n++] = m.ctx; BUF[n++] = m.pd; BUF[n++] = m.pid; BUF[n++] = m.addr;
-    BUF[n++] = m.len; BUF[n++] = m.access; BUF[n++] = m.odp ? 1 : 0; BUF[n++] = m.dead ? 1 : 0; BUF[n++] = m.lease; BUF[n++] = m.hold;
-    LEN = n;
+    BUF[LEN++] = m.id; str(m.kind); BUF[LEN++] = m.ctx; BUF[LEN++] = m.pd; BUF[LEN++] = m.pid; BUF[LEN++] = m.addr;
+    BUF[LEN++] = m.len; BUF[LEN++] = m.access; BUF[LEN++] = m.odp ? 1 : 0; BUF[LEN++] = m.dead ? 1 : 0;
+    BUF[LEN++] = rankOf(LEASE_IDS, m.lease); BUF[LEN++] = m.hold;
     nums(m.pinned);
     room(m.files.length + 1);
     BUF[LEN++] = m.files.length;
-    for (let k = 0; k < m.files.length; k++) BUF[LEN++] = strHash(m.files[k]!);
+    for (let k = 0; k < m.files.length; k++) str(m.files[k]!);
   }
-  room(s.pds.length * 2 + 2 + s.events.length * 2);
+  room(s.pds.length + 1);
   BUF[LEN++] = s.pds.length;
   for (let i = 0; i < s.pds.length; i++) { const d = s.pds[i]!; BUF[LEN++] = d === null ? -1 : d.ctx; }
-  BUF[LEN++] = s.events.length;
-  for (let i = 0; i < s.events.length; i++) { BUF[LEN++] = strHash(s.events[i]!.property); BUF[LEN++] = strHash(s.events[i]!.detail); }
-  return digest();
 }
 
-function hashProc(p: Proc) {
+function walkProc(s: KState, p: Proc) {
   room(48);
-  let n = LEN;
-  const B = BUF;
-  B[n++] = p.pid; B[n++] = strHash(p.name); B[n++] = p.ppid; B[n++] = p.uid; B[n++] = p.gid; B[n++] = p.caps;
-  B[n++] = p.sigDefault ? 1 : 0; B[n++] = p.state; B[n++] = p.code; B[n++] = p.mmapBase; B[n++] = p.sigpend;
-  B[n++] = p.fatal; B[n++] = strHash(p.call); B[n++] = p.ret; B[n++] = p.done ? 1 : 0;
+  BUF[LEN++] = p.pid; str(p.name); BUF[LEN++] = p.ppid; BUF[LEN++] = p.uid; BUF[LEN++] = p.gid; BUF[LEN++] = p.caps;
+  BUF[LEN++] = p.sigDefault ? 1 : 0; BUF[LEN++] = p.state; BUF[LEN++] = p.code; BUF[LEN++] = p.mmapBase; BUF[LEN++] = p.sigpend;
+  BUF[LEN++] = p.fatal;
   const w = p.wait;
-  if (w === null) B[n++] = -1;
+  if (w === null) BUF[LEN++] = -1;
   else {
-    B[n++] = strHash(w.kind); B[n++] = w.ino; B[n++] = w.wantWrite ? 1 : 0; B[n++] = w.layout ? 1 : 0; B[n++] = w.passPid;
-    B[n++] = w.skipPinned ? 1 : 0; B[n++] = w.start; B[n++] = w.end; B[n++] = w.lease; B[n++] = w.blocker; B[n++] = w.seq;
-    B[n++] = w.wake; B[n++] = w.woken ? 1 : 0; B[n++] = w.timedOut ? 1 : 0; B[n++] = strHash(w.op); B[n++] = w.file;
-    B[n++] = w.fd; B[n++] = w.len; B[n++] = strHash(w.call); B[n++] = w.args.length;
-  }
-  LEN = n;
-  if (w !== null) {
-    room(w.args.length);
-    for (let i = 0; i < w.args.length; i++) { const a = w.args[i]!; BUF[LEN++] = typeof a === "string" ? strHash(a) : a; }
+    str(w.kind); BUF[LEN++] = w.ino; BUF[LEN++] = w.wantWrite ? 1 : 0; BUF[LEN++] = w.layout ? 1 : 0; BUF[LEN++] = w.passPid;
+    BUF[LEN++] = w.skipPinned ? 1 : 0; BUF[LEN++] = w.start; BUF[LEN++] = w.end; BUF[LEN++] = rankOf(LEASE_IDS, w.lease);
+    // A breaker queued under a lease (its rank), under another breaker (-1 - pid), or under none.
+    BUF[LEN++] = w.blocker >= 0 ? rankOf(LEASE_IDS, w.blocker) : w.blocker;
+    BUF[LEN++] = w.blocker === NO_BLOCKER ? -1 : rankOf(WAIT_SEQS, w.seq);
+    BUF[LEN++] = relWake(s, w.wake); BUF[LEN++] = w.woken ? 1 : 0; BUF[LEN++] = w.timedOut ? 1 : 0; str(w.op); BUF[LEN++] = w.file;
+    BUF[LEN++] = w.fd; BUF[LEN++] = w.len; str(w.call); BUF[LEN++] = w.args.length;
+    room(w.args.length * 2);
+    for (let i = 0; i < w.args.length; i++) {
+      const a = w.args[i]!;
+      if (typeof a === "string") { BUF[LEN++] = 1; str(a); } else { BUF[LEN++] = 0; BUF[LEN++] = a; }
+    }
   }
   nums(p.fds);
-  room(p.vmas.length * 6 + p.sigs.length * 4 + 2);
-  n = LEN;
-  BUF[n++] = p.vmas.length;
+  room(p.vmas.length * 6 + p.sigq.length * 4 + 2);
+  BUF[LEN++] = p.vmas.length;
   for (let i = 0; i < p.vmas.length; i++) {
     const v = p.vmas[i]!;
-    BUF[n++] = v.start; BUF[n++] = v.end; BUF[n++] = v.file; BUF[n++] = v.pgoff; BUF[n++] = v.prot; BUF[n++] = v.flags;
+    BUF[LEN++] = v.start; BUF[LEN++] = v.end; BUF[LEN++] = v.file; BUF[LEN++] = v.pgoff; BUF[LEN++] = v.prot; BUF[LEN++] = v.flags;
   }
-  BUF[n++] = p.sigs.length;
-  for (let i = 0; i < p.sigs.length; i++) {
-    const x = p.sigs[i]!;
-    BUF[n++] = x.signo; BUF[n++] = x.code; BUF[n++] = x.fd; BUF[n++] = x.band;
+  BUF[LEN++] = p.sigq.length;
+  for (let i = 0; i < p.sigq.length; i++) {
+    const x = p.sigq[i]!;
+    BUF[LEN++] = x.signo; BUF[LEN++] = x.code; BUF[LEN++] = x.fd; BUF[LEN++] = x.band;
   }
-  LEN = n;
 }
 
-function hashFile(f: OpenFile | null) {
+function walkFile(f: OpenFile | null) {
   room(12);
-  const B = BUF;
-  let n = LEN;
-  if (f === null) B[n++] = -1;
-  else {
-    B[n++] = f.id; B[n++] = f.kind; B[n++] = f.ref; B[n++] = f.ino; B[n++] = f.flags; B[n++] = f.fmode; B[n++] = f.pos;
-    B[n++] = f.owner; B[n++] = f.ownerUid; B[n++] = f.signum; B[n++] = f.revoked ? 1 : 0; B[n++] = f.sqEntries;
-  }
-  LEN = n;
+  if (f === null) { BUF[LEN++] = -1; return; }
+  BUF[LEN++] = f.id; BUF[LEN++] = f.kind; BUF[LEN++] = f.ref; BUF[LEN++] = f.ino; BUF[LEN++] = f.flags; BUF[LEN++] = f.fmode; BUF[LEN++] = f.pos;
+  BUF[LEN++] = f.owner; BUF[LEN++] = f.ownerUid; BUF[LEN++] = f.signum; BUF[LEN++] = f.revoked ? 1 : 0; BUF[LEN++] = f.sqEntries;
 }
 
-function hashInode(i: Inode | null) {
+function walkInode(s: KState, i: Inode | null) {
   if (i === null) { room(1); BUF[LEN++] = -1; return; }
   room(14 + i.leases.length * 11);
-  let n = LEN;
-  const B = BUF;
-  B[n++] = i.ino; B[n++] = i.mnt; B[n++] = i.mode; B[n++] = i.uid; B[n++] = i.gid; B[n++] = i.size; B[n++] = i.nlink;
-  B[n++] = i.readcount; B[n++] = i.writecount; B[n++] = i.refs; B[n++] = strHash(i.path); B[n++] = i.leases.length;
+  BUF[LEN++] = i.ino; BUF[LEN++] = i.mnt; BUF[LEN++] = i.mode; BUF[LEN++] = i.uid; BUF[LEN++] = i.gid; BUF[LEN++] = i.size; BUF[LEN++] = i.nlink;
+  BUF[LEN++] = i.readcount; BUF[LEN++] = i.writecount; BUF[LEN++] = i.refs; str(i.path); BUF[LEN++] = i.leases.length;
   for (let k = 0; k < i.leases.length; k++) {
     const l = i.leases[k]!;
-    B[n++] = l.id; B[n++] = l.file; B[n++] = l.type; B[n++] = l.flags; B[n++] = l.breakTime; B[n++] = l.downgradeTime;
-    B[n++] = l.pid; B[n++] = l.faFd; B[n++] = l.seq; B[n++] = l.kind; B[n++] = l.pins;
+    BUF[LEN++] = rankOf(LEASE_IDS, l.id); BUF[LEN++] = l.file; BUF[LEN++] = l.type; BUF[LEN++] = l.flags;
+    BUF[LEN++] = relTime(s, l.breakTime); BUF[LEN++] = relTime(s, l.downgradeTime);
+    BUF[LEN++] = l.pid; BUF[LEN++] = l.faFd; BUF[LEN++] = rankOf(LEASE_SEQS, l.seq); BUF[LEN++] = l.kind; BUF[LEN++] = l.pins;
   }
-  LEN = n;
   nums(i.map);
 }
 
-function hashMount(m: Mount) {
+function walkMount(m: Mount) {
   room(12);
-  let n = LEN;
-  const B = BUF;
-  B[n++] = strHash(m.path); B[n++] = strHash(m.type); B[n++] = strHash(m.dax); B[n++] = m.bsize; B[n++] = m.nblocks;
-  B[n++] = m.holes; B[n++] = m.hint; B[n++] = m.root; B[n++] = m.dev;
-  LEN = n;
+  str(m.path); str(m.type); str(m.dax); BUF[LEN++] = m.bsize; BUF[LEN++] = m.nblocks;
+  BUF[LEN++] = m.holes; BUF[LEN++] = m.hint; BUF[LEN++] = m.root; BUF[LEN++] = m.dev;
   nums(m.owner);
   nums(m.unwritten);
   nums(m.pins);
   room(m.data.length + 1);
   BUF[LEN++] = m.data.length;
-  for (let i = 0; i < m.data.length; i++) BUF[LEN++] = strHash(m.data[i]!);
+  for (let i = 0; i < m.data.length; i++) str(m.data[i]!);
 }
 
-/** The namespace: a sum of per-name hashes does not depend on the order names were made. */
-function hashDents(dents: Record<string, number>) {
-  let d1 = 0, d2 = 0;
-  for (const k in dents) {
-    const e = strHash(k) ^ Math.imul(dents[k]! + 1, 0x9e3779b1);
-    d1 = (d1 + e) | 0;
-    d2 = (d2 + Math.imul(e, 0x85ebca6b)) | 0;
-  }
-  room(2);
-  BUF[LEN++] = d1;
-  BUF[LEN++] = d2;
+/** The namespace, in name order (object keys keep the order names were made in). */
+function walkDents(dents: Record<string, number>) {
+  const keys = Object.keys(dents);
+  if (keys.length > 1) keys.sort();
+  room(keys.length * 2 + 1);
+  BUF[LEN++] = keys.length;
+  for (const k of keys) { str(k); BUF[LEN++] = dents[k]!; }
 }
+
+// ---- the buffer ----
 
 // The values go into a Float64Array; the digest reads the same bytes as int32 pairs, so no
 // value is converted from double to integer on the way (a slow path for values past 2^31).
 let BUF = new Float64Array(1 << 12);
 let WORDS = new Int32Array(BUF.buffer);
+/** Marks, for the encoding only (it clears them first), the values that stand for strings. */
+let IS_STR = new Uint8Array(1 << 12);
 let LEN = 0;
+/** Strings by interned number (exact) or by their cached hash. */
+let EXACT = false;
+const STR_FLAG = 1;
 
 /** Makes room for k more values. */
 function room(k: number) {
@@ -222,6 +271,18 @@ function room(k: number) {
   bigger.set(BUF.subarray(0, LEN));
   BUF = bigger;
   WORDS = new Int32Array(bigger.buffer);
+  const flags = new Uint8Array(size);
+  flags.set(IS_STR.subarray(0, LEN));
+  IS_STR = flags;
+}
+
+function str(x: string) {
+  IS_STR[LEN] = STR_FLAG;
+  BUF[LEN++] = S(x);
+}
+
+function S(x: string): number {
+  return EXACT ? intern(x) : strHash(x);
 }
 
 function nums(xs: number[]) {
@@ -253,7 +314,7 @@ function digest(): string {
   const W = WORDS, n = LEN * 2;
   let i = 0;
   for (; i + 3 < n; i += 4) {
-    // -0 (high word 0x80000000, low 0) is hashed as 0, as encodeState writes it.
+    // -0 (high word 0x80000000, low 0) is hashed as 0, as the encoding writes it.
     const x = W[i]!, u = W[i + 2]!;
     let y = W[i + 1]!, w = W[i + 3]!;
     if (y === -2147483648 && x === 0) y = 0;
@@ -280,6 +341,21 @@ function digest(): string {
     H[(b >>> 12) & 15]!, H[(b >>> 8) & 15]!, H[(b >>> 4) & 15]!, H[b & 15]!);
 }
 
+/** The values as a string of 16-bit units: each value zigzag-encoded in 15-bit groups. */
+function pack(): string {
+  const units: number[] = [];
+  for (let i = 0; i < LEN; i++) {
+    const v = BUF[i]!;
+    // Integers up to 2^53: zigzag without 32-bit operators.
+    let z = v < 0 ? -v * 2 - 1 : v * 2;
+    while (z >= 0x8000) { units.push(0x8000 | (z % 0x8000)); z = Math.floor(z / 0x8000); }
+    units.push(z);
+  }
+  let out = "";
+  for (let i = 0; i < units.length; i += 4096) out += String.fromCharCode.apply(null, units.slice(i, i + 4096));
+  return out;
+}
+
 const STR_CACHE = new Map<string, number>();
 
 /** FNV-1a, cached: a Map lookup beats hashing even short names again (measured). */
@@ -296,5 +372,19 @@ function strHash(x: string): number {
 function fnv(x: string): number {
   let v = 0x811c9dc5 ^ x.length;
   for (let i = 0; i < x.length; i++) v = Math.imul(v ^ x.charCodeAt(i), 0x01000193);
+  return v;
+}
+
+/** Strings by number, for exact keys: a string keeps its number for the life of the process. */
+const INTERN = new Map<string, number>();
+const INTERNED: string[] = [];
+
+function intern(x: string): number {
+  let v = INTERN.get(x);
+  if (v === undefined) {
+    v = INTERNED.length;
+    INTERNED.push(x);
+    INTERN.set(x, v);
+  }
   return v;
 }

@@ -1,39 +1,33 @@
-// Today's Linux and each proposal of the thread, as data plus small hooks.
+// Today's Linux and each proposal of the thread, as data plus small hooks that decide.
 // PROPOSALS.md (shared/docs) is the source; `choices` record where we had to choose.
-import type { KState, Proc, Inode, OpenFile } from "../kernel/include/state.js";
-import { FL_LAYOUT, FL_EXCLUSIVE, FL_UNLOCK_PENDING, FL_DOWNGRADE_PENDING } from "../kernel/include/state.js";
-import type { Hooks, PolicyDoc } from "./types.js";
+import { FL_LAYOUT, FL_EXCLUSIVE, FL_UNLOCK_PENDING } from "../kernel/include/state.js";
+import type { Hooks, PolicyDef, PinQuery, PinDecision, LayoutQuery, LayoutStep } from "./types.js";
 import { EINVAL, EOPNOTSUPP, EFAULT, EPERM, ETXTBSY, EDEADLK } from "../kernel/include/errno.js";
-import { F_LAYOUT, F_EXCLUSIVE, F_RDLCK } from "../kernel/include/uapi.js";
-import { isDax, pinnedInRange, daxWait, breakLayout, layoutLeases, heldLayout, waitUnpin } from "../kernel/locks/layout.js";
-import { sendSigio, sendSignal, procByPid } from "../kernel/sched/signal.js";
-import { SIGKILL, SI_USER } from "../kernel/include/signal_names.js";
+import { F_LAYOUT, F_EXCLUSIVE } from "../kernel/include/uapi.js";
+import { layoutLeases, heldLayout, leaseBreaking } from "../kernel/include/lease.js";
 
-type P = PolicyDoc & Hooks;
+type P = PolicyDef;
 
 const noLayoutArgs = () => -EINVAL;
 
 /** Today: FOLL_LONGTERM refuses FS-DAX (EOPNOTSUPP) and write pins of dirty-tracked page cache (EFAULT). */
-function linuxPin(s: KState, _p: Proc, inode: Inode, dax: boolean, write: boolean): number {
-  if (dax) return -EOPNOTSUPP; // check_vma_flags: vma_is_fsdax; folio_is_longterm_pinnable (6.15)
-  const m = s.mounts[inode.mnt]!;
-  if (write && m.type !== "tmpfs") return -EFAULT; // writable_file_mapping_allowed (6.5)
-  return 0;
+function linuxPin(q: PinQuery): PinDecision {
+  if (q.dax) return { ok: false, err: EOPNOTSUPP }; // check_vma_flags: vma_is_fsdax; folio_is_longterm_pinnable (6.15)
+  if (q.write && q.dirtyTracked) return { ok: false, err: EFAULT }; // writable_file_mapping_allowed (6.5)
+  return { ok: true, lease: -1 };
 }
 
 /**
- * Today: a layout change waits for pinned DAX pages; nothing can refuse it. The wait
- * covers the whole file (dax_break_layout_inode, from xfs_break_dax_layouts and
+ * Today: a layout change that frees blocks waits for pinned DAX pages; nothing can refuse
+ * it. The wait covers the whole file (dax_break_layout_inode, from xfs_break_dax_layouts and
  * ext4_break_layouts), not just the range that changes.
  */
-function linuxLayout(s: KState, p: Proc, inode: Inode, _start: number, _end: number, frees: boolean, call: string, args: (number | string)[]): number {
-  const all = Number.MAX_SAFE_INTEGER;
-  if (frees && isDax(s, inode) && pinnedInRange(s, inode, 0, all)) return daxWait(s, p, inode, 0, all, call, args);
-  return 0;
+function linuxLayout(q: LayoutQuery): LayoutStep[] {
+  return q.frees && q.dax ? [{ k: "waitIfPinned" }] : [];
 }
 
 const BASE: Omit<Hooks, "leaseArg" | "longtermPin" | "layoutChange"> = {
-  unlock: () => 0,
+  unlock: () => "go",
   timesOut: () => true,
   closeWithPins: () => "drop",
   pinsHoldLeasedFile: false,
@@ -61,30 +55,26 @@ export const LINUX: P = {
   sources: ["fs/locks.c", "fs/open.c", "mm/gup.c check_vma_flags, writable_file_mapping_allowed", "fs/dax.c dax_break_layout", "man 2const F_GETLEASE"],
   options: {},
   leaseArg: noLayoutArgs,
-  longtermPin: (s, p, inode, dax, write) => linuxPin(s, p, inode, dax, write),
+  longtermPin: linuxPin,
   layoutChange: linuxLayout,
 };
 
 /** rfc-v1: F_LAYOUT exported, no conflict with opens. */
-function v1LeaseArg(_s: KState, _p: Proc, _f: OpenFile, arg: number): number {
+function v1LeaseArg(arg: number): number {
   return arg === F_LAYOUT ? FL_LAYOUT : -EINVAL;
 }
 
 /** RFC v1 patch 04: a FOLL_LONGTERM pin of FS-DAX needs a layout lease on the file (mapping_inode_has_layout). */
-function v1Pin(s: KState, p: Proc, inode: Inode, dax: boolean, write: boolean, out: { lease: number }): number {
-  if (!dax) return linuxPin(s, p, inode, dax, write);
-  const l = layoutLeases(inode).find((x) => !(x.flags & 1));
-  if (l === undefined) return -EPERM;
-  out.lease = l.id;
-  return 0;
+function v1Pin(q: PinQuery): PinDecision {
+  if (!q.dax) return linuxPin(q);
+  const l = layoutLeases(q.leases).find((x) => !(x.flags & FL_UNLOCK_PENDING));
+  return l === undefined ? { ok: false, err: EPERM } : { ok: true, lease: l.id };
 }
 
 /** RFC v1 patches 05-09: break the layout leases (SIGIO, wait), then ETXTBSY if a page of the sub-range is pinned. */
-function v1Layout(s: KState, p: Proc, inode: Inode, start: number, end: number, frees: boolean, call: string, args: (number | string)[]): number {
-  if (!isDax(s, inode) || !frees) return linuxLayout(s, p, inode, start, end, frees, call, args);
-  const r = breakLayout(s, p, inode, true, call, args, 0);
-  if (r !== 0) return r;
-  return pinnedInRange(s, inode, start, end) ? -ETXTBSY : 0;
+function v1Layout(q: LayoutQuery): LayoutStep[] {
+  if (!q.dax || !q.frees) return linuxLayout(q);
+  return [{ k: "breakLayout", own: 0, exclusive: "refuse", skipPinned: false }, { k: "refuseIfPinned", err: ETXTBSY }];
 }
 
 const RFC_V1: P = {
@@ -105,7 +95,7 @@ const RFC_V1: P = {
   layoutChange: v1Layout,
 };
 
-function exclusiveArgs(_s: KState, _p: Proc, _f: OpenFile, arg: number): number {
+function exclusiveArgs(arg: number): number {
   if (arg === F_LAYOUT) return FL_LAYOUT;
   if (arg === (F_LAYOUT | F_EXCLUSIVE)) return FL_LAYOUT | FL_EXCLUSIVE;
   return -EINVAL;
@@ -113,13 +103,12 @@ function exclusiveArgs(_s: KState, _p: Proc, _f: OpenFile, arg: number): number 
 
 /** Pins need a layout lease set by the pinning process (exclusive ones only, if asked). */
 function heldPin(exclusive: boolean) {
-  return (s: KState, p: Proc, inode: Inode, dax: boolean, write: boolean, out: { lease: number }): number => {
-    if (!dax) return linuxPin(s, p, inode, dax, write);
-    const l = heldLayout(inode, p.pid, exclusive);
+  return (q: PinQuery): PinDecision => {
+    if (!q.dax) return linuxPin(q);
+    const l = heldLayout(q.leases, q.pid, exclusive);
     // A lease being broken is already on its way out: no new pins under it.
-    if (l === null || (l.flags & (FL_UNLOCK_PENDING | FL_DOWNGRADE_PENDING))) return -EPERM;
-    out.lease = l.id;
-    return 0;
+    if (l === null || leaseBreaking(l)) return { ok: false, err: EPERM };
+    return { ok: true, lease: l.id };
   };
 }
 
@@ -139,11 +128,7 @@ const EXCLUSIVE: P = {
   options: {},
   leaseArg: exclusiveArgs,
   longtermPin: heldPin(false),
-  layoutChange: (s, p, inode, start, end, frees, call, args) => {
-    const r = breakLayout(s, p, inode, true, call, args, 0);
-    if (r !== 0) return r;
-    return frees ? linuxLayout(s, p, inode, start, end, frees, call, args) : 0;
-  },
+  layoutChange: (q) => [{ k: "breakLayout", own: 0, exclusive: "refuse", skipPinned: false }, ...linuxLayout(q)],
 };
 
 const RFC_V2: P = {
@@ -162,12 +147,7 @@ const RFC_V2: P = {
   options: {},
   leaseArg: exclusiveArgs,
   longtermPin: heldPin(true),
-  layoutChange: (s, p, inode, start, end, frees, call, args) => {
-    if (!isDax(s, inode)) return linuxLayout(s, p, inode, start, end, frees, call, args);
-    const r = breakLayout(s, p, inode, true, call, args, -EDEADLK);
-    if (r !== 0) return r;
-    return linuxLayout(s, p, inode, start, end, frees, call, args);
-  },
+  layoutChange: (q) => (q.dax ? [{ k: "breakLayout", own: -EDEADLK, exclusive: "refuse", skipPinned: false }, ...linuxLayout(q)] : linuxLayout(q)),
   pinsHoldLeasedFile: true,
   filePinsView: true,
 };
@@ -179,15 +159,14 @@ const RFC_V2: P = {
  * (ETXTBSY), and leases without pins are recalled as in rfc-v1.
  */
 function keepPinnedLeases(tellAlways: boolean): Hooks["layoutChange"] {
-  return (s, p, inode, start, end, frees, call, args) => {
-    if (!isDax(s, inode) || !frees) return linuxLayout(s, p, inode, start, end, frees, call, args);
-    const held = layoutLeases(inode).filter((l) => l.pins > 0);
-    if (held.length === 0) return v1Layout(s, p, inode, start, end, frees, call, args);
-    const refused = pinnedInRange(s, inode, start, end);
-    if (tellAlways || refused)
-      for (const l of held) if (l.faFd >= 0 && !(l.flags & FL_UNLOCK_PENDING)) sendSigio(s, s.files[l.file]!, l.faFd);
-    if (refused) return -ETXTBSY;
-    return breakLayout(s, p, inode, true, call, args, 0, "refuse", true);
+  return (q) => {
+    if (!q.dax || !q.frees) return linuxLayout(q);
+    if (!q.pinnedLeases) return v1Layout(q);
+    return [
+      { k: "tellPinnedHolders", always: tellAlways },
+      { k: "refuseIfPinned", err: ETXTBSY },
+      { k: "breakLayout", own: 0, exclusive: "refuse", skipPinned: true },
+    ];
   };
 }
 
@@ -211,11 +190,12 @@ const STICKY: P = {
   leaseArg: v1LeaseArg,
   longtermPin: heldPin(false),
   layoutChange: keepPinnedLeases(true),
-  unlock: (s, p, l) => (l.pins > 0 ? waitUnpin(s, p, l, "fcntl", []) : 0),
+  unlock: (l) => (l.pins > 0 ? "waitUnpin" : "go"),
   timesOut: (l) => l.pins === 0,
-  closeWithPins: (s) => {
-    const o = (s.policy.split(",").find((x) => x.startsWith("close=")) ?? "close=sigkill").slice(6);
-    return o === "revoke" ? "revoke" : o === "block" ? "block" : "sigkill";
+  closeWithPins: () => "sigkill",
+  configure: (opts) => {
+    const close = opts.close === "revoke" ? "revoke" : opts.close === "block" ? "block" : "sigkill";
+    return { closeWithPins: () => close };
   },
 };
 
@@ -264,24 +244,21 @@ const SIGKILL_OPTIN: P = {
   choices: ["The change waits for the killed holder's pins to be released (they go when its RDMA context closes)."],
   sources: ["Dan Williams, June 2019 (seed thread)"],
   options: {},
-  leaseArg: (s, p, f, arg) => {
-    const k = exclusiveArgs(s, p, f, arg);
-    if (k > 0 && (k & FL_EXCLUSIVE) && f.signum === 0) return -EINVAL;
+  leaseArg: (arg, signum) => {
+    const k = exclusiveArgs(arg);
+    if (k > 0 && (k & FL_EXCLUSIVE) && signum === 0) return -EINVAL;
     return k;
   },
   longtermPin: heldPin(true),
-  layoutChange: (s, p, inode, start, end, frees, call, args) => {
-    if (!isDax(s, inode)) return linuxLayout(s, p, inode, start, end, frees, call, args);
-    if (heldLayout(inode, p.pid, true) !== null && frees && pinnedInRange(s, inode, start, end)) return -EDEADLK;
-    for (const l of layoutLeases(inode)) {
-      if (!(l.kind & FL_EXCLUSIVE) || l.pid === p.pid) continue;
-      const holder = procByPid(s, l.pid);
-      if (holder !== null) sendSignal(s, holder, { signo: SIGKILL, code: SI_USER, fd: 0, band: 0 });
-    }
+  layoutChange: (q) => {
+    if (!q.dax) return linuxLayout(q);
     // Plain layout leases are recalled as in rfc-v1; the killed holders' leases go with them.
-    const r = breakLayout(s, p, inode, true, call, args, 0, "wait");
-    if (r !== 0) return r;
-    return linuxLayout(s, p, inode, start, end, frees, call, args);
+    return [
+      ...(q.ownExclusive && q.frees ? [{ k: "refuseIfPinned", err: EDEADLK } as const] : []),
+      { k: "killExclusiveHolders" },
+      { k: "breakLayout", own: 0, exclusive: "wait", skipPinned: false },
+      ...linuxLayout(q),
+    ];
   },
 };
 
@@ -300,4 +277,3 @@ const ODP: P = {
 };
 
 export const PROPOSALS: P[] = [RFC_V1, RFC_V2, STICKY, EXCLUSIVE, SETLAYOUT, MR_OWNED, SIGKILL_OPTIN, ODP];
-void F_RDLCK;

@@ -1,9 +1,9 @@
-// The policies by name, and the one a state runs under (`s.policy`, e.g. "sticky,close=revoke").
-import type { KState } from "../kernel/include/state.js";
-import type { Policy, PolicyDoc, Hooks } from "./types.js";
+// The policies by name. A machine is booted with one (`sticky,close=revoke`); the kernel
+// reaches it only through the state's `pol` pointer and never imports this registry.
+import type { Policy, PolicyDef } from "./types.js";
 import { LINUX, PROPOSALS } from "./policies.js";
 
-export const ALL: (PolicyDoc & Hooks)[] = [LINUX, ...PROPOSALS];
+export const ALL: PolicyDef[] = [LINUX, ...PROPOSALS];
 
 const cache = new Map<string, Policy>();
 
@@ -23,13 +23,26 @@ export function parsePolicy(spec: string): Policy | string {
     if (v === undefined || !allowed.includes(v)) return `${name}: ${k}= is one of ${allowed.join(", ")}`;
     opts[k!] = v;
   }
-  const p: Policy = { ...base, opts };
+  const { configure, ...def } = base;
+  const p: Policy = Object.freeze({ ...def, ...(configure?.(opts) ?? {}), spec, opts: Object.freeze(opts) });
   cache.set(spec, p);
   return p;
 }
 
-export function policyOf(s: KState): Policy {
-  const p = parsePolicy(s.policy);
+/** A policy the caller knows is valid (it was checked when the script or the command line was read). */
+export function policyNamed(spec: string): Policy {
+  const p = parsePolicy(spec);
   if (typeof p === "string") throw new Error(p);
   return p;
+}
+
+/** Every policy and variant a verdict has a column for: each policy, and each value of each option. */
+export function policyVariants(): string[] {
+  const out: string[] = [];
+  for (const p of ALL) {
+    const opts = Object.entries(p.options);
+    if (opts.length === 0) { out.push(p.name); continue; }
+    for (const [k, vals] of opts) for (const v of vals) out.push(`${p.name},${k}=${v}`);
+  }
+  return out;
 }

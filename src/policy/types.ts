@@ -1,6 +1,8 @@
 // A policy is data (its documentation) plus small hooks, called at the points where the
-// kernel (or the proposal's patches) would decide. Every hook gets the plain state.
-import type { KState, Proc, Inode, Lease, OpenFile } from "../kernel/include/state.js";
+// kernel (or the proposal's patches) would decide. Hooks only decide: they get the facts
+// they need and return a decision as data, which the kernel carries out. They never change
+// the state themselves.
+import type { Lease } from "../kernel/include/state.js";
 
 export interface PolicyDoc {
   name: string;
@@ -13,24 +15,65 @@ export interface PolicyDoc {
   options: Record<string, string[]>;
 }
 
+/** What a long-term pin of a file's pages may see. */
+export interface PinQuery {
+  /** The pages are FS-DAX: the pin would hold the file's blocks themselves. */
+  dax: boolean;
+  /** A FOLL_WRITE pin of a shared mapping. */
+  write: boolean;
+  /** The page cache needs dirty tracking (ext4, xfs), unlike shmem. */
+  dirtyTracked: boolean;
+  /** The pinning process. */
+  pid: number;
+  /** The file's leases, in the kernel's order. */
+  leases: readonly Lease[];
+}
+
+/** A pin is allowed (under `lease`, or -1 for none) or refused with an errno. */
+export type PinDecision = { ok: true; lease: number } | { ok: false; err: number };
+
+/** What a layout change (truncate, punch, collapse, insert, zero range, an allocating write) is. */
+export interface LayoutQuery {
+  dax: boolean;
+  /** It frees blocks (a write that allocates does not). */
+  frees: boolean;
+  /** Some layout lease on the file has pins taken under it. */
+  pinnedLeases: boolean;
+  /** The caller's own process holds an exclusive layout lease on the file. */
+  ownExclusive: boolean;
+}
+
+/**
+ * One step of a layout change's plan, carried out in order by the kernel (locks/layout.ts
+ * layoutChange). A step may end the change: with an errno, or by sleeping, after which
+ * the whole call starts over.
+ */
+export type LayoutStep =
+  /** SIGIO to the holders of layout leases with pins: always, or only when a page of the change is pinned. */
+  | { k: "tellPinnedHolders"; always: boolean }
+  /** SIGKILL to the processes holding exclusive layout leases (other than the caller's). */
+  | { k: "killExclusiveHolders" }
+  /** break_layout: recall layout leases; exclusive ones refuse (ETXTBSY, `own` for the holder's process, 0 passes it) or are waited for. */
+  | { k: "breakLayout"; own: number; exclusive: "refuse" | "wait"; skipPinned: boolean }
+  /** Fail with `err` if a page of the changed range is pinned. */
+  | { k: "refuseIfPinned"; err: number }
+  /** dax_break_layout: sleep until no page of the file is pinned (FS-DAX only). */
+  | { k: "waitIfPinned" };
+
+/** What the last reference to a leased file with pins does (sticky's close=). */
+export type CloseWithPins = "drop" | "sigkill" | "revoke" | "block";
+
 export interface Hooks {
-  /** F_SETLEASE with an argument beyond F_RDLCK/F_WRLCK/F_UNLCK: the FL_ kind flags, or -errno. */
-  leaseArg(s: KState, p: Proc, f: OpenFile, arg: number): number;
-  /** F_SETLEASE F_UNLCK of `l`: 0 to go on, -errno, or BLOCKED (p.wait set). */
-  unlock(s: KState, p: Proc, l: Lease): number;
-  /**
-   * A long-term pin (FOLL_LONGTERM) of pages of `inode` by `p`: 0, or -errno.
-   * `out.lease` gets the lease the pins are taken under (-1 for none).
-   */
-  longtermPin(s: KState, p: Proc, inode: Inode, dax: boolean, write: boolean, out: { lease: number }): number;
-  /**
-   * Before a layout change over bytes [start, end) of `inode` (truncate, hole punch,
-   * collapse, insert, zero range, or a write that must allocate): 0 to go on, -errno,
-   * or BLOCKED (p.wait set; the call is redone when it wakes).
-   */
-  layoutChange(s: KState, p: Proc, inode: Inode, start: number, end: number, frees: boolean, call: string, args: (number | string)[]): number;
-  /** At the last fput of a file that holds a lease with pins: what happens. */
-  closeWithPins(s: KState, f: OpenFile, l: Lease): "drop" | "sigkill" | "revoke" | "block";
+  /** F_SETLEASE with an argument beyond F_RDLCK/F_WRLCK/F_UNLCK: the FL_ kind flags, or -errno. `signum` is the file's F_SETSIG. */
+  leaseArg(arg: number, signum: number): number;
+  /** F_SETLEASE F_UNLCK of `l`: go on, or sleep until its pins are gone. */
+  unlock(l: Lease): "go" | "waitUnpin";
+  /** A long-term pin (FOLL_LONGTERM) of a file's pages. */
+  longtermPin(q: PinQuery): PinDecision;
+  /** The plan of a layout change. */
+  layoutChange(q: LayoutQuery): readonly LayoutStep[];
+  /** At the last reference to a file that holds a lease with pins. */
+  closeWithPins(): CloseWithPins;
   /** May time_out_leases force lease `l` through (sticky: not while it has pins)? */
   timesOut(l: Lease): boolean;
   /** Do the pins hold the leased file open (RFC v2 file_pins, mr-owned)? */
@@ -44,4 +87,8 @@ export interface Hooks {
   mrFileView: boolean;
 }
 
-export type Policy = PolicyDoc & Hooks & { opts: Record<string, string> };
+/** A policy definition; `configure` turns its options into the hooks that depend on them. */
+export type PolicyDef = PolicyDoc & Hooks & { configure?(opts: Record<string, string>): Partial<Hooks> };
+
+/** A policy ready to run: `spec` is how it was named (`sticky,close=revoke`), `opts` every option's value. */
+export type Policy = PolicyDoc & Hooks & { readonly spec: string; readonly opts: Readonly<Record<string, string>> };

@@ -1,21 +1,20 @@
-// Runs a scenario on the model, step by step, in written order.
-import type { Scenario, Step } from "../scenario/ast.js";
+// `daxlease run`: a scenario on the model in the order it is written, as one path through
+// the machine the explorer drives. Each call step is its process's next program call; a
+// `sleep` lets time run; results, signals and statuses are judged against the script.
+import type { Scenario, Step, CallStep } from "../scenario/ast.js";
 import { Judge, type RunReport } from "../scenario/report.js";
-import { fmtResult } from "../scenario/notation.js";
-import { boot } from "../kernel/boot.js";
-import type { KState, Proc } from "../kernel/include/state.js";
-import { PState, BLOCKED } from "../kernel/include/state.js";
-import { syscall } from "../kernel/entry.js";
-import { Monitor, type StepOutcome } from "../props/monitor.js";
-import { nicWrite, nicRead } from "../kernel/rdma/verbs.js";
-import { fmtErrno } from "../scenario/notation.js";
+import { fmtResult, fmtErrno } from "../scenario/notation.js";
 import { quoteBytes } from "../scenario/lex.js";
-import { advance, waitFor } from "../kernel/sched/exit.js";
+import type { KState, Proc, SigInfo } from "../kernel/include/state.js";
+import { PState, BLOCKED } from "../kernel/include/state.js";
+import { DIED } from "../kernel/entry.js";
+import { nextTimer } from "../kernel/sched/exit.js";
 import { signalName } from "../kernel/include/signal_names.js";
-import { resolveArgs } from "./resolve.js";
 import { checkInvariants } from "../kernel/check.js";
-
-type CallStep = Extract<Step, { k: "call" }>;
+import { policyNamed } from "../policy/registry.js";
+import { Machine, type MState, type StepOut } from "../machine/machine.js";
+import { compile } from "../machine/program.js";
+import { Monitor } from "../props/monitor.js";
 
 export interface ModelRun { report: RunReport; state: KState }
 
@@ -29,59 +28,82 @@ function isDead(p: Proc): boolean {
   return p.state === PState.Exited || p.state === PState.Killed;
 }
 
+/** The call a process is in or last made, and what it returned (null: not yet; DIED: never). */
+interface Current { call: CallStep; ret: number | null }
+
 export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boolean } = {}): ModelRun {
-  const s = boot(sc, policy);
+  const c = compile(sc);
+  const m = new Machine(c, policyNamed(policy), { handlers: false });
+  const st: MState = m.boot();
   const judge = new Judge();
   const monitor = new Monitor();
-  let outcome: StepOutcome | null = null;
-  /** A process; null for the child of a fork that never ran (its parent was dead or asleep). */
-  const byName = (name: string): Proc | null => s.procs.find((x) => x.name === name) ?? null;
-  const pidOf = (name: string) => s.procs.find((x) => x.name === name)?.pid ?? 0;
-  const nameOf = (pid: number) => s.procs.find((x) => x.pid === pid)?.name ?? String(pid);
-  /** The call each process is in or last made, for formatting a resumed result. */
-  const lastCall = new Map<string, CallStep | null>();
-  const actualOf = (p: Proc, step: CallStep): string => {
-    if (isDead(p) && (p.ret === BLOCKED || step.name === "exit" || !p.done || p.call === step.name && p.ret === BLOCKED)) return "?";
-    if (p.state === PState.Blocked || !p.done) return "...";
-    return fmtResult(step.name, step.args, p.ret, nameOf);
+  const index = (name: string) => c.procs.findIndex((p) => p.name === name);
+  const nameOf = (pid: number) => st.k.procs.find((x) => x.pid === pid)?.name ?? String(pid);
+  const cur: (Current | null)[] = c.procs.map(() => null);
+  /** Signals handled since the script's last signal line for each process. */
+  const log: SigInfo[][] = c.procs.map(() => []);
+
+  /** After every move: what returned, and the signals that reached user space. */
+  const took = (out: StepOut) => {
+    for (const x of out.completions) { const k = cur[x.proc]; if (k !== null && k !== undefined) k.ret = x.ret; }
+    for (const p of st.k.procs) {
+      if (p.sigq.length === 0) continue;
+      log[index(p.name)]!.push(...p.sigq);
+      p.sigq = [];
+    }
   };
-  const ctx = { file: sc.file, vars: judge.vars, pidOf };
+  /** Lets time pass until `p` is no longer asleep, or nothing more can wake it. */
+  const waitFor = (p: Proc) => {
+    for (let guard = 0; p.state === PState.Blocked && nextTimer(st.k) >= 0; guard++) {
+      if (guard > 100_000) throw new Error("time does not end a sleep");
+      took(m.step(st, { k: "tick", i: 0 }));
+    }
+  };
+  const actualOf = (i: number, p: Proc, step: CallStep): string => {
+    const k = cur[i];
+    if (k === null || k === undefined || k.ret === DIED) return "?";
+    if (k.ret === null) return isDead(p) ? "?" : "...";
+    return fmtResult(step.name, step.args, k.ret, nameOf);
+  };
 
   for (const step of sc.steps) {
+    let outcome: Parameters<Monitor["check"]>[2] = null;
     switch (step.k) {
-      case "sleep":
-        advance(s, s.now + step.ms);
+      case "sleep": {
+        const until = st.k.now + step.ms;
+        while (nextTimer(st.k) >= 0 && nextTimer(st.k) <= until) took(m.step(st, { k: "tick", i: 0 }));
+        st.k.now = Math.max(st.k.now, until);
         judge.sleep(step);
         break;
+      }
       case "signals": {
-        const p = byName(step.proc);
-        judge.signals(step, p?.sigs ?? []);
-        if (p !== null) p.sigs = [];
+        const i = index(step.proc);
+        judge.signals(step, log[i] ?? []);
+        if (i >= 0) log[i] = [];
         break;
       }
       case "status": {
-        const p = byName(step.proc);
+        const p = m.proc(st, index(step.proc));
         judge.status(step, p === null ? "?" : procStatus(p));
         break;
       }
       case "resumed": {
-        const p = byName(step.proc);
-        const call = lastCall.get(step.proc);
-        // The call to resume never ran (its process was dead, or still asleep in an earlier one).
-        if (p === null || call === undefined || call === null) { judge.call(step, p === null || isDead(p) ? "?" : "..."); break; }
-        waitFor(s, p, Number.POSITIVE_INFINITY);
-        judge.call(step, actualOf(p, call));
+        const i = index(step.proc);
+        const p = i >= 0 ? m.proc(st, i) : null;
+        const k = cur[i];
+        if (p === null || k === null || k === undefined) { judge.call(step, p === null || isDead(p) ? "?" : "..."); break; }
+        waitFor(p);
+        judge.call(step, actualOf(i, p, k.call));
         break;
       }
       case "call":
-        runCall(step);
+        outcome = runCall(step);
         break;
     }
-    if (opts.check !== false) checkInvariants(s);
-    monitor.check(s, step.line, outcome);
-    outcome = null;
+    if (opts.check !== false) checkInvariants(st.k);
+    monitor.check(st.k, step.line, outcome, (pid) => cur[c.procs.findIndex((x) => x.pid === pid)]?.call.name ?? "");
   }
-  monitor.finish(s);
+  monitor.finish(st.k);
   const report = judge.report(sc.name, policy);
   report.violations = monitor.violations.slice().sort((a, b) => a.line - b.line);
   const wrong = sc.expects.filter((e) => monitor.holds(e.property) !== e.holds)
@@ -90,54 +112,49 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
     report.expectFailures = wrong;
     report.ok = false;
   }
-  return { report, state: s };
+  return { report, state: st.k };
 
-  /** The NIC's DMA, as a remote peer makes it happen: no process, no syscall. */
-  function runNic(step: CallStep) {
-    const args = resolveArgs(ctx, step);
-    if (step.name === "rdma_write") {
-      const r = nicWrite(s, Number(args[0]), Number(args[1]), String(args[2]));
-      judge.call(step, r < 0 ? fmtErrno(-r) : String(r));
-    } else {
-      const r = nicRead(s, Number(args[0]), Number(args[1]), Number(args[2]));
-      judge.call(step, r.ret < 0 ? fmtErrno(-r.ret) : quoteBytes(r.data));
+  /** A call step: its process's next program call, made now if the process can make it. */
+  function runCall(step: CallStep): Parameters<Monitor["check"]>[2] {
+    if (step.proc === "NIC") {
+      const out = m.step(st, { k: "call", i: m.nic });
+      took(out);
+      const r = out.call!.res;
+      if (step.name === "rdma_write") judge.call(step, r.ret < 0 ? fmtErrno(-r.ret) : String(r.ret));
+      else judge.call(step, r.ret < 0 ? fmtErrno(-r.ret) : quoteBytes(r.data ?? ""));
+      return { proc: null, call: step.name, args: out.call!.args, ret: r.ret, data: r.data ?? "" };
     }
-  }
-
-  function runCall(step: CallStep) {
-    if (step.proc === "NIC") return runNic(step);
-    const p = byName(step.proc);
-    lastCall.set(step.proc, null);
-    if (p === null) {
-      if (step.name === "cat") judge.cat(step, null, "?");
-      else judge.call(step, "?");
-      return;
-    }
+    const i = index(step.proc);
+    const skip = (actual: string) => {
+      took(m.step(st, { k: "skip", i }));
+      if (step.name === "cat") judge.cat(step, null, actual);
+      else judge.call(step, actual);
+      return null;
+    };
+    let p = m.proc(st, i);
+    // The child of a fork that never ran (its parent was dead or asleep).
+    if (p === null) return skip("?");
     // A call that blocked without `...` in the script: this step first waits for it.
-    if (p.state === PState.Blocked) waitFor(s, p, Number.POSITIVE_INFINITY);
-    if (isDead(p)) {
-      if (step.name === "cat") judge.cat(step, null, "?");
-      else judge.call(step, "?");
-      return;
-    }
-    if (p.state === PState.Blocked) {
-      if (step.name === "cat") judge.cat(step, null, "...");
-      else judge.call(step, "...");
-      return;
-    }
-    const args = resolveArgs(ctx, step);
-    const child = step.name === "fork" && step.expect?.k === "value" ? step.expect.text : "";
-    lastCall.set(step.proc, step);
-    const r = syscall(s, p, step.name, args, child);
-    outcome = { proc: p, call: step.name, args, ret: r.ret };
+    if (p.state === PState.Blocked) waitFor(p);
+    if (isDead(p)) return skip("?");
+    if (p.state === PState.Blocked) return skip("...");
+    const out = m.step(st, { k: "call", i });
+    const call = out.call!;
+    cur[i] = { call: step, ret: call.res.ret === BLOCKED ? null : call.res.ret };
+    took(out);
+    p = m.proc(st, i)!;
+    const r = call.res;
+    const outcome = { proc: p, call: step.name, args: call.args, ret: r.ret, data: r.data ?? "" };
     if (r.lines !== undefined || step.name === "cat") {
       const lines = r.lines?.map((l) => l.trim().replace(/\s+/g, " ")) ?? null;
       judge.cat(step, lines, r.lines === undefined ? fmtResult("cat", step.args, r.ret, nameOf) : undefined);
-      return;
+      return outcome;
     }
-    const actual = actualOf(p, step);
     const readBack = (step.name === "read" || step.name === "pread" || step.name === "pread64") && r.ret >= 0 && step.args[1]?.k === "str"
       ? { want: step.args[1].v, got: r.data ?? "" } : undefined;
-    judge.call(step, actual, readBack);
+    judge.call(step, actualOf(i, p, step), readBack);
+    return outcome;
   }
 }
+
+export type { Step };

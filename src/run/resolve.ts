@@ -8,7 +8,8 @@ import type { SysArg } from "../kernel/entry.js";
 
 export interface ResolveCtx {
   file: string;
-  vars: Map<string, string>;
+  /** The value a `$name` is bound to; a name bound by a call that failed, or not yet, is NULL (0). */
+  varValue(name: string): number;
   pidOf(name: string): number;
 }
 
@@ -16,19 +17,9 @@ function fail(ctx: ResolveCtx, step: Step, a: Arg, msg: string): never {
   throw new ScriptError(ctx.file, step.line, a.col, msg);
 }
 
-/** A variable whose binding call failed is NULL (0), as the pointer a failed call leaves behind. */
-function varValue(ctx: ResolveCtx, _step: Step, a: Arg & { k: "var" }): string {
-  return ctx.vars.get(a.v) ?? "0";
-}
-
 function num(ctx: ResolveCtx, step: Step, a: Arg): number {
   if (a.k === "num") return a.v;
-  if (a.k === "var") {
-    const v = varValue(ctx, step, a);
-    const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^-?\d+$/.test(v) ? Number(v) : NaN;
-    if (Number.isNaN(n)) fail(ctx, step, a, `$${a.v} (${v}) is not a number`);
-    return n;
-  }
+  if (a.k === "var") return ctx.varValue(a.v);
   if (a.k === "sym" && a.v.length === 1 && a.v[0] === "NULL") return 0;
   fail(ctx, step, a, "expected a number");
 }

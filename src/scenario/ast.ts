@@ -28,7 +28,9 @@ interface StepBase { line: number; col: number; text: string }
 export type Step =
   | (StepBase & { k: "call"; proc: string; name: string; args: Arg[]; expect: Expect | null;
       /** `cat` only: the expected `> ` lines, [] for a lone `>`, null for none. */
-      lines: string[] | null })
+      lines: string[] | null;
+      /** `A?: call`: the explorer tries both making it and skipping it; `run` makes it. */
+      optional?: boolean })
   | (StepBase & { k: "resumed"; proc: string; name: string; expect: Expect | null })
   | (StepBase & { k: "signals"; proc: string; expect: SigExpect[] | "none" })
   | (StepBase & { k: "status"; proc: string; expect: string })
@@ -40,6 +42,13 @@ export type DaxMode = "always" | "never" | "inode";
 export interface MountDecl { line: number; path: string; type: FsType; dax: DaxMode; size: number; blockSize: number }
 export interface FileDecl { line: number; path: string; size: number; uid: number; gid: number; mode: number }
 export interface ProcDecl { line: number; name: string; uid: number; gid: number; caps: string[]; sigDefault: boolean }
+
+export type CallStep = Extract<Step, { k: "call" }>;
+
+/** `@on A SIGIO: call; call`: what A does, in order, when the signal is pending between two of its steps. */
+export interface HandlerDecl { line: number; proc: string; sig: number; optional: boolean; calls: CallStep[] }
+/** `@any NIC: rdma_write(...) max=N`: a call that may happen at any point where its `$` names are bound. */
+export interface AnyDecl { line: number; proc: string; call: CallStep; max: number }
 
 export interface Scenario {
   file: string;
@@ -56,4 +65,9 @@ export interface Scenario {
   /** `@policy NAME`: the policy the script's expectations are written for (default linux). */
   policy: string;
   steps: Step[];
+  /** The exploration additions (EXPLORATION.md), which `run` and the oracle ignore. */
+  handlers: HandlerDecl[];
+  anys: AnyDecl[];
+  /** `@bound states=N depth=N`: limits for exploring this script (the command line wins). */
+  bound: { states: number | null; depth: number | null };
 }

@@ -25,7 +25,7 @@ class Parser {
   private line = 0;
 
   constructor(private file: string) {
-    this.sc = { file, name: "", leaseBreakTime: null, leasesEnable: null, mounts: [], files: [], procs: [], forks: {}, steps: [], expects: [], policy: "linux" };
+    this.sc = { file, name: "", leaseBreakTime: null, leasesEnable: null, mounts: [], files: [], procs: [], forks: {}, steps: [], expects: [], policy: "linux", handlers: [], anys: [], bound: { states: null, depth: null } };
   }
 
   err(col: number, msg: string): never {

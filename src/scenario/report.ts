@@ -2,6 +2,7 @@
 // the JSON object of the contract, and the judge that compares actual with expected.
 import type { Expect, SigExpect, Step } from "./ast.js";
 import { quoteBytes } from "./lex.js";
+import type { SigInfo } from "../kernel/include/state.js";
 import { signalName, SI_CODE_NAMES, signalByName } from "../kernel/include/signal_names.js";
 
 export interface StepReport {
@@ -27,8 +28,7 @@ export interface RunReport {
   expectFailures?: string[];
 }
 
-/** A signal as a handler saw it. */
-export interface SigInfo { signo: number; code: number; fd: number; band: number }
+export type { SigInfo };
 
 function expectText(e: Expect | null): string | null {
   if (e === null) return null;

@@ -5,7 +5,6 @@ import * as U from "../include/uapi.js";
 import { EBADF, EINVAL, EPERM, ESRCH } from "../include/errno.js";
 import { fget, allocFd, installFd, getFile, inodeOf, fileOps } from "./file.js";
 import { fcntlGetlease, fcntlSetlease, fcntlSetlayout, fcntlGetlayout } from "../locks/locks.js";
-import { policyOf } from "../../policy/registry.js";
 import { procByPid } from "../sched/signal.js";
 import { NSIG } from "../include/signal_names.js";
 
@@ -59,9 +58,9 @@ export function sysFcntl(s: KState, p: Proc, fd: number, cmd: number, arg: numbe
     case U.F_GETLEASE:
       return fcntlGetlease(s, f);
     case U.F_SETLAYOUT:
-      return policyOf(s).setlayout ? fcntlSetlayout(s, p, fd, f, arg) : -EINVAL;
+      return s.pol.setlayout ? fcntlSetlayout(s, p, fd, f, arg) : -EINVAL;
     case U.F_GETLAYOUT:
-      return policyOf(s).setlayout ? fcntlGetlayout(s, f) : -EINVAL;
+      return s.pol.setlayout ? fcntlGetlayout(s, f) : -EINVAL;
   }
   return -EINVAL;
 }

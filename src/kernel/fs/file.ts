@@ -4,9 +4,6 @@ import { FMODE_READ, FMODE_WRITE, FK_INODE, FK_IO_URING, FK_UVERBS } from "../in
 import { assert } from "../include/assert.js";
 import { NR_OPEN, S_IFMT, S_IFREG, S_IFDIR } from "../include/uapi.js";
 import { EMFILE } from "../include/errno.js";
-import { locksRemoveFile } from "../locks/locks.js";
-import { iput } from "./inode.js";
-import { releaseOwner, closeWithPins } from "../rdma/verbs.js";
 
 /**
  * What a file's file_operations and f_mode give the VFS checks, in one place:
@@ -92,20 +89,25 @@ export function getFile(f: OpenFile) {
   f.ref++;
 }
 
-/** fput: the last reference runs __fput, which removes the file's leases (locks_remove_file). */
+/**
+ * fput: the last reference queues the file for __fput (fs/file_table.c), which runs before
+ * the call returns to user space (task work), in file_table.ts.
+ */
 export function fput(s: KState, id: number) {
   const f = fileOf(s, id);
   assert(f.ref > 0, `fput of file ${id} with ref ${f.ref}`);
   if (--f.ref > 0) return;
+  s.delayedFput.push(id);
+}
+
+/** Frees the slot of a released file and drops what it held of its inode (the end of __fput). */
+export function fileFree(s: KState, f: OpenFile): Inode {
   const inode = inodeOf(s, f.ino);
-  if (f.kind !== FK_INODE) releaseOwner(s, f);
-  else closeWithPins(s, f);
-  locksRemoveFile(s, f);
   // put_file_access
   if (f.fmode & FMODE_WRITE) inode.writecount--;
   else if (f.fmode & FMODE_READ) inode.readcount--;
   assert(inode.writecount >= 0 && inode.readcount >= 0, `open counts of inode ${inode.ino}`);
-  s.files[id] = null;
+  s.files[f.id] = null;
   while (s.files.length > 0 && s.files[s.files.length - 1] === null) s.files.pop();
-  iput(s, inode);
+  return inode;
 }

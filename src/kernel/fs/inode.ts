@@ -58,3 +58,9 @@ export function newInode(s: KState, mnt: number, mode: number, uid: number, gid:
   s.inodes[ino] = inode;
   return inode;
 }
+
+/** IS_DAX: the file's pages are its blocks (a DAX mount, dax=always). */
+export function isDax(s: KState, inode: Inode): boolean {
+  const m = s.mounts[inode.mnt];
+  return m !== undefined && m.type !== "tmpfs" && m.dax === "always";
+}

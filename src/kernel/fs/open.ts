@@ -1,6 +1,6 @@
 // open(2) and truncate(2): fs/open.c do_sys_openat2, do_dentry_open, vfs_truncate.
 import type { KState, Proc, Inode } from "../include/state.js";
-import { policyOf } from "../../policy/registry.js";
+import { layoutChange } from "../locks/layout.js";
 import { FMODE_READ, FMODE_WRITE, BLOCKED, CAP } from "../include/state.js";
 import * as U from "../include/uapi.js";
 import { EACCES, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENXIO, EPERM } from "../include/errno.js";
@@ -129,7 +129,7 @@ export function finishTruncate(s: KState, p: Proc, ino: number, len: number, err
 
 /** do_truncate -> notify_change -> the filesystem's setattr: the layout check, then the new size. */
 export function setSize(s: KState, p: Proc, inode: Inode, len: number, call: string, args: (number | string)[]): number {
-  const r = policyOf(s).layoutChange(s, p, inode, Math.min(len, inode.size), Math.max(len, inode.size), len < inode.size, call, args);
+  const r = layoutChange(s, p, inode, Math.min(len, inode.size), Math.max(len, inode.size), len < inode.size, { call, args });
   if (r !== 0) return r;
   truncateData(s, inode, len);
   return 0;

@@ -4,7 +4,6 @@ import type { KState, Proc, PinSet } from "../include/state.js";
 import { FK_INODE, PState, CAP } from "../include/state.js";
 import { ENOENT, EACCES } from "../include/errno.js";
 import { procLocksLines } from "../locks/locks.js";
-import { policyOf } from "../../policy/registry.js";
 
 function alive(p: Proc): boolean {
   return p.state === PState.Running || p.state === PState.Blocked;
@@ -19,7 +18,7 @@ export function catProc(s: KState, path: string, reader: Proc): string[] | numbe
   if (path === "/proc/locks") return procLocksLines(s);
   if (path === "/proc/vmstat") return [`nr_foll_pin_acquired ${s.pinAcquired}`, `nr_foll_pin_released ${s.pinReleased}`];
   const m = /^\/proc\/([A-Za-z][A-Za-z0-9_]*)\/file_pins$/.exec(path);
-  if (m && policyOf(s).filePinsView) {
+  if (m && s.pol.filePinsView) {
     const p = s.procs.find((x) => x.name === m[1] && alive(x));
     if (p === undefined) return -ENOENT;
     // proc_mem_open(PTRACE_MODE_READ): the same uid, or CAP_SYS_PTRACE.
@@ -63,7 +62,7 @@ export function lsofLines(s: KState, path: string): string[] {
     });
     if (p.vmas.some((v) => v.file >= 0 && s.files[v.file]!.ino === ino)) out.push(`${p.name} mem ${path}`);
   }
-  if (policyOf(s).mrFileView) {
+  if (s.pol.mrFileView) {
     for (const ps of s.pinsets) if (ps !== null && ps.kind === "mr" && ps.files.includes(path)) out.push(`${nameOf(s, ps.pid)} mr${ps.id} ${path}`);
   }
   return out;
@@ -77,7 +76,7 @@ export function rdmaLines(s: KState, what: string): string[] | null {
     if (ps === null || ps.kind !== "mr" || ps.dead) continue;
     let line = `mrn ${ps.id} mrlen ${ps.len} pdn ${ps.pd} pid ${nameOf(s, ps.pid)}`;
     if (ps.odp) line += " odp";
-    if (policyOf(s).mrFileView) for (const f of [...new Set(ps.files)]) line += ` file ${f}`;
+    if (s.pol.mrFileView) for (const f of [...new Set(ps.files)]) line += ` file ${f}`;
     out.push(line);
   }
   return out;

@@ -1,11 +1,11 @@
 // read/write and friends (fs/read_write.c), ftruncate and fallocate (fs/open.c), fsync.
 import type { KState, Proc } from "../include/state.js";
 import { FMODE_READ, FMODE_WRITE } from "../include/state.js";
-import { isDax } from "../locks/layout.js";
+import { isDax } from "./inode.js";
 import * as U from "../include/uapi.js";
 import { ESPIPE, EBADF, EINVAL, EISDIR, EOPNOTSUPP, EFBIG, ENODEV, EFAULT } from "../include/errno.js";
 import { fget, inodeOf, fileOps } from "./file.js";
-import { policyOf } from "../../policy/registry.js";
+import { layoutChange, type Restart } from "../locks/layout.js";
 import { setSize } from "./open.js";
 import { needsAllocation, dioMisaligned } from "./data.js";
 import { readData, writeData, allocateRange, punchHole, collapseRange, insertRange, mountOf } from "./data.js";
@@ -38,10 +38,8 @@ export function sysRead(s: KState, p: Proc, fd: number, n: number, off: number |
   return { ret: data.length, data };
 }
 
-/** How a write that sleeps on a layout starts over: the call and its arguments (default: write or pwrite). */
-export interface Redo { call: string; args: (number | string)[] }
-
-export function sysWrite(s: KState, p: Proc, fd: number, bytes: string, off: number | null, redo?: Redo): number {
+/** `redo`: how a write that sleeps on a layout starts over (default: as the write or pwrite it is). */
+export function sysWrite(s: KState, p: Proc, fd: number, bytes: string, off: number | null, redo?: Restart): number {
   if (off !== null && off < 0) return -EINVAL; // ksys_pwrite64, before fdget
   const f = fget(s, p, fd);
   if (f === null) return -EBADF;
@@ -65,7 +63,7 @@ export function sysWrite(s: KState, p: Proc, fd: number, bytes: string, off: num
   // A write that must allocate changes the layout (xfs_file_write_checks: BREAK_WRITE).
   if (needsAllocation(s, inode, pos, bytes.length)) {
     const again = redo ?? (off === null ? { call: "write", args: [fd, bytes, bytes.length] } : { call: "pwrite", args: [fd, bytes, bytes.length, off] });
-    const lr = policyOf(s).layoutChange(s, p, inode, pos, pos + bytes.length, false, again.call, again.args);
+    const lr = layoutChange(s, p, inode, pos, pos + bytes.length, false, again);
     if (lr !== 0) return lr;
   }
   const r = writeData(s, inode, pos, bytes);
@@ -121,7 +119,7 @@ export function sysFallocate(s: KState, p: Proc, fd: number, mode: number, off: 
   }
   // xfs_file_fallocate / ext4_fallocate break layouts first: a shift moves everything after off.
   const end = shift ? Math.max(inode.size, off + len) : off + len;
-  const r = policyOf(s).layoutChange(s, p, inode, off, end, punch || zero || shift, "fallocate", [fd, mode, off, len]);
+  const r = layoutChange(s, p, inode, off, end, punch || zero || shift, { call: "fallocate", args: [fd, mode, off, len] });
   if (r !== 0) return r;
   if (punch) { punchHole(s, inode, off, len); return 0; }
   if (mode & U.FALLOC_FL_COLLAPSE_RANGE) { collapseRange(s, inode, off, len); return 0; }

@@ -1,6 +1,11 @@
 // The whole machine as plain data: arrays of plain objects holding numbers and strings,
 // so that the explorer can copy, compare and hash it. Ids are indexes; freed slots are null.
-import type { SigInfo } from "../../scenario/report.js";
+// The one exception is `pol`, a pointer to the policy's constant ops table (as an inode
+// points to its i_op): it is shared by every copy and is not part of the state's value.
+import type { Policy } from "../../policy/types.js";
+
+/** A signal as a handler sees it. */
+export interface SigInfo { signo: number; code: number; fd: number; band: number }
 
 /** Capabilities the model consults (include/uapi/linux/capability.h names). */
 export const CAP = { LEASE: 1, KILL: 2, DAC_OVERRIDE: 4, DAC_READ_SEARCH: 8, FOWNER: 16, IPC_LOCK: 32, SYS_ADMIN: 64, SYS_RESOURCE: 128, SYS_PTRACE: 256 } as const;
@@ -73,17 +78,17 @@ export interface Proc {
   fds: number[];
   vmas: Vma[];
   mmapBase: number;
-  /** Signals handled since the script's last signal line for this process. */
-  sigs: SigInfo[];
+  /**
+   * Caught signals queued for delivery to user space (struct sigpending, first of each standard
+   * signal kept): whoever runs the process's user space (the runner, the explorer) takes them
+   * after each move, so between moves this is empty.
+   */
+  sigq: SigInfo[];
   /** Catchable signals received since the current syscall began (signal_pending). */
   sigpend: number;
   /** A fatal signal to act on when the process next leaves the kernel (0: none). */
   fatal: number;
   wait: Wait | null;
-  /** The name of the call this process is in or last completed, and its result once done. */
-  call: string;
-  ret: number;
-  done: boolean;
 }
 
 /** What an open file is: a file of a mount, an RDMA context (uverbs), or an io_uring instance. */
@@ -225,7 +230,9 @@ export interface PinSet {
 export interface Pd { id: number; ctx: number }
 
 export interface KState {
-  policy: string;
+  /** The policy's ops table: a constant parameter of the machine, not part of its value. */
+  readonly pol: Policy;
+  /** Virtual milliseconds. Only deadlines relative to it matter: the hash leaves it out. */
   now: number;
   leaseBreakTime: number;
   leasesEnable: number;
@@ -240,13 +247,14 @@ export interface KState {
   pages: (Page | null)[];
   pinsets: (PinSet | null)[];
   pds: (Pd | null)[];
-  /** /proc/vmstat nr_foll_pin_acquired and nr_foll_pin_released. */
+  /** /proc/vmstat nr_foll_pin_acquired and nr_foll_pin_released (only `cat` shows them: not hashed). */
   pinAcquired: number;
   pinReleased: number;
-  /** What the last step did to the five properties (drained by the runner after each step). */
-  events: PropEvent[];
+  /**
+   * Files whose last reference went during this call (fput's task work): __fput runs them
+   * before the call returns to user space (fs/file_table.c), so between moves this is empty.
+   */
+  delayedFput: number[];
 }
-
-export interface PropEvent { property: string; detail: string }
 
 export const BLOCKED = -0x7fffffff;

@@ -7,8 +7,8 @@ import { FK_IO_URING, FMODE_READ, FMODE_WRITE, BLOCKED } from "../include/state.
 import { EBADF, EBUSY, ENXIO, EOPNOTSUPP, EFAULT, EINVAL } from "../include/errno.js";
 import { fget, fileOps } from "../fs/file.js";
 import { pinUserPages } from "../mm/gup.js";
-import { record, releasePinSet, pinnedAccess, openSpecial } from "../rdma/verbs.js";
-import { PAGE_SIZE } from "../include/uapi.js";
+import { record, releasePinSet, pinnedAccess } from "../mm/pin_set.js";
+import { openSpecial } from "../fs/anon_inodes.js";
 import { sysRead, sysWrite } from "../fs/read_write.js";
 import { newWait } from "../locks/locks.js";
 
@@ -23,16 +23,6 @@ export function ioUringSetup(s: KState, p: Proc, entries: number): number {
   while (sq < entries) sq *= 2;
   s.files[p.fds[fd]!]!.sqEntries = sq;
   return fd;
-}
-
-/**
- * The pages of a ring region (io_uring_mmap, by IORING_OFF_* region): the SQ and CQ rings
- * share one (struct io_rings, the CQEs, then the SQ index array: rings_size), the SQEs have
- * their own. A mapping may be longer; its pages past the region are not there (EFAULT to GUP).
- */
-export function ringRegionPages(sq: number, region: number): number {
-  const bytes = region < 2 ? 64 + 2 * sq * 16 + sq * 4 : sq * 64;
-  return Math.ceil(bytes / PAGE_SIZE);
 }
 
 /** io_sqe_buffers_register: one buffer, pinned FOLL_WRITE|FOLL_LONGTERM. */

@@ -1,31 +1,20 @@
 // Layouts: FL_LAYOUT leases and the pins on DAX pages that a layout change must respect
 // (fs/dax.c dax_layout_busy_page_range / dax_break_layout, fs/xfs xfs_break_layouts,
-// fs/ext4 ext4_break_layouts, include/linux/filelock.h break_layout).
-import type { KState, Proc, Inode, Lease } from "../include/state.js";
-import { FL_LAYOUT, FL_EXCLUSIVE, BLOCKED } from "../include/state.js";
-import { O_WRONLY, O_NONBLOCK } from "../include/uapi.js";
-import { breakLease, newWait } from "./locks.js";
+// fs/ext4 ext4_break_layouts, include/linux/filelock.h break_layout). The policy decides
+// what a layout change and the last close of a pinned leased file do; this file does it.
+import type { KState, Proc, Inode, Lease, OpenFile } from "../include/state.js";
+import { BLOCKED, FL_UNLOCK_PENDING } from "../include/state.js";
+import { O_WRONLY } from "../include/uapi.js";
 import { EINTR } from "../include/errno.js";
-import type { OpenFile } from "../include/state.js";
+import { SIGKILL, SI_USER } from "../include/signal_names.js";
+import { layoutLeases, heldLayout, isExclusive, isLayout } from "../include/lease.js";
+import { breakLease, newWait, waitUnpinHolding } from "./locks.js";
+import { isDax } from "../fs/inode.js";
+import { sendSigio, sendSignal, procByPid } from "../sched/signal.js";
+import { revokeContext } from "../mm/pin_set.js";
 
-export function isDax(s: KState, inode: Inode): boolean {
-  const m = s.mounts[inode.mnt];
-  return m !== undefined && m.type !== "tmpfs" && m.dax === "always";
-}
-
-export function layoutLeases(inode: Inode): Lease[] {
-  return inode.leases.filter((l) => (l.kind & FL_LAYOUT) !== 0);
-}
-
-/** A layout lease on `inode` set by process `pid` (exclusive ones only, if asked). */
-export function heldLayout(inode: Inode, pid: number, exclusive: boolean): Lease | null {
-  for (const l of inode.leases) {
-    if (!(l.kind & FL_LAYOUT) || l.pid !== pid) continue;
-    if (exclusive && !(l.kind & FL_EXCLUSIVE)) continue;
-    return l;
-  }
-  return null;
-}
+/** How a call that sleeps here starts over when it wakes. */
+export interface Restart { call: string; args: (number | string)[] }
 
 /** dax_layout_busy_page_range: is a DAX page of bytes [start, end) of the file pinned? Stops at the first. */
 export function pinnedInRange(s: KState, inode: Inode, start: number, end: number): boolean {
@@ -40,37 +29,86 @@ export function pinnedInRange(s: KState, inode: Inode, start: number, end: numbe
 }
 
 /** The layout change waits for the pinned DAX pages of [start, end) to go idle (no timeout). */
-export function daxWait(s: KState, p: Proc, inode: Inode, start: number, end: number, call: string, args: (number | string)[]): number {
+function daxWait(p: Proc, inode: Inode, start: number, end: number, redo: Restart): number {
   if (p.sigpend > 0 || p.fatal !== 0) return -EINTR;
-  p.wait = Object.assign(newWait("dax", inode.ino), { start, end, op: "redo" as const, call, args: args.slice() });
+  p.wait = Object.assign(newWait("dax", inode.ino), { start, end, op: "redo" as const, call: redo.call, args: redo.args.slice() });
   return BLOCKED;
 }
 
 /**
- * break_layout(inode, wait): every layout lease is told (SIGIO) and must go; a blocking
- * caller waits for them (or lease-break-time), then its call is redone. `ownExclusive`
- * is what the holder of an exclusive layout lease gets for breaking its own.
+ * Before a layout change over bytes [start, end) of `inode` (truncate, hole punch, collapse,
+ * insert, zero range, or a write that must allocate): the policy's plan, carried out step by
+ * step. 0 to go on, -errno, or BLOCKED (p.wait set; `redo` runs again when it wakes).
  */
-export function breakLayout(s: KState, p: Proc, inode: Inode, wait: boolean, call: string, args: (number | string)[], ownExclusive: number, exclusive: "refuse" | "wait" = "refuse", skipPinned = false): number {
-  return breakLease(s, p, inode, O_WRONLY | (wait ? 0 : O_NONBLOCK), { layout: true, op: "redo", call, args: args.slice(), ownExclusive, exclusive, skipPinned });
+export function layoutChange(s: KState, p: Proc, inode: Inode, start: number, end: number, frees: boolean, redo: Restart): number {
+  const dax = isDax(s, inode);
+  const plan = s.pol.layoutChange({
+    dax, frees,
+    pinnedLeases: inode.leases.some((l) => l.pins > 0 && isLayout(l)),
+    ownExclusive: heldLayout(inode.leases, p.pid, true) !== null,
+  });
+  for (const step of plan) {
+    switch (step.k) {
+      case "tellPinnedHolders":
+        if (!step.always && !pinnedInRange(s, inode, start, end)) break;
+        for (const l of layoutLeases(inode.leases))
+          if (l.pins > 0 && l.faFd >= 0 && !(l.flags & FL_UNLOCK_PENDING)) sendSigio(s, s.files[l.file]!, l.faFd);
+        break;
+      case "killExclusiveHolders":
+        for (const l of layoutLeases(inode.leases)) {
+          if (!isExclusive(l) || l.pid === p.pid) continue;
+          const holder = procByPid(s, l.pid);
+          if (holder !== null) sendSignal(s, holder, { signo: SIGKILL, code: SI_USER, fd: 0, band: 0 });
+        }
+        break;
+      case "breakLayout": {
+        // break_layout(inode, true): every layout lease is told (SIGIO) and must go.
+        const r = breakLease(s, p, inode, O_WRONLY, {
+          layout: true, op: "redo", call: redo.call, args: redo.args.slice(),
+          ownExclusive: step.own, exclusive: step.exclusive, skipPinned: step.skipPinned,
+        });
+        if (r !== 0) return r;
+        break;
+      }
+      case "refuseIfPinned":
+        if (pinnedInRange(s, inode, start, end)) return -step.err;
+        break;
+      case "waitIfPinned":
+        if (dax && pinnedInRange(s, inode, 0, Number.MAX_SAFE_INTEGER)) return daxWait(p, inode, 0, Number.MAX_SAFE_INTEGER, redo);
+        break;
+    }
+  }
+  return 0;
 }
 
-/** The lease with pins that `f` holds, if any. */
-export function pinnedLeaseOf(s: KState, f: OpenFile): Lease | null {
+/** The leases with pins that `f` holds. */
+function pinnedLeasesOf(s: KState, f: OpenFile): Lease[] {
   const inode = s.inodes[f.ino];
-  if (inode === null || inode === undefined) return null;
-  return inode.leases.find((l) => l.file === f.id && l.pins > 0) ?? null;
+  if (inode === null || inode === undefined) return [];
+  return inode.leases.filter((l) => l.file === f.id && l.pins > 0);
 }
 
-/** Sleeps until the pins taken under `l` are gone, then redoes `call` (sticky leases). */
-export function waitUnpin(s: KState, p: Proc, l: Lease, call: string, args: (number | string)[]): number {
-  if (p.sigpend > 0 || p.fatal !== 0) return -EINTR;
-  p.wait = Object.assign(newWait("unpin", -1), { lease: l.id, op: "redo" as const, call, args: args.slice() });
-  return BLOCKED;
-}
-
-/** The last fput of a file with a pinned sticky lease (close=block): the sleeper holds the file. */
-export function waitUnpinHolding(s: KState, p: Proc, l: Lease, file: number): number {
-  p.wait = Object.assign(newWait("unpin", -1), { lease: l.id, op: "fput" as const, file });
-  return BLOCKED;
+/**
+ * The last reference to a leased file whose lease still has pins goes (sticky's close=).
+ * close(2) asks first (`closer` set): under close=block it sleeps until the pins are released,
+ * holding the file (BLOCKED). At __fput (`closer` null): close=sigkill kills the processes
+ * that registered the pins; close=revoke, and close=block reached from exit or munmap (which
+ * cannot sleep for ever), revoke their memory regions (device disassociate).
+ */
+export function closeWithPins(s: KState, f: OpenFile, closer: Proc | null): number {
+  const leases = pinnedLeasesOf(s, f);
+  if (leases.length === 0) return 0;
+  const what = s.pol.closeWithPins();
+  if (closer !== null) return what === "block" ? waitUnpinHolding(closer, leases[0]!, f.id) : 0;
+  if (what === "drop") return 0;
+  for (const l of leases) {
+    for (const ps of s.pinsets) {
+      if (ps === null || ps.lease !== l.id || ps.pinned.length === 0) continue;
+      if (what === "sigkill") {
+        const q = procByPid(s, ps.pid);
+        if (q !== null) sendSignal(s, q, { signo: SIGKILL, code: SI_USER, fd: 0, band: 0 });
+      } else revokeContext(s, ps.ctx);
+    }
+  }
+  return 0;
 }

@@ -3,7 +3,7 @@ import type { KState, Inode, Lease, OpenFile, Proc, Wait } from "../include/stat
 import { FL_DOWNGRADE_PENDING, FL_UNLOCK_PENDING, FL_LAYOUT, FL_EXCLUSIVE, FMODE_READ, FMODE_WRITE, CAP, BLOCKED } from "../include/state.js";
 import { F_RDLCK, F_WRLCK, F_UNLCK, F_LAYOUT, F_EXCLUSIVE, F_SETLEASE, O_ACCMODE, O_RDONLY, O_NONBLOCK, FASYNC, S_IFMT, S_IFREG } from "../include/uapi.js";
 import { EACCES, EAGAIN, EINVAL, EINTR, EDEADLK, ETXTBSY } from "../include/errno.js";
-import { policyOf } from "../../policy/registry.js";
+import { leaseBreaking } from "../include/lease.js";
 import { sendSigio, procByPid } from "../sched/signal.js";
 import { assert } from "../include/assert.js";
 
@@ -20,10 +20,6 @@ export function newWait(kind: Wait["kind"], ino: number): Wait {
 function pastTime(s: KState, then: number): boolean {
   // past_time: 0 means "never expires"; time_after is strict.
   return then !== 0 && s.now > then;
-}
-
-function leaseBreaking(l: Lease): boolean {
-  return (l.flags & (FL_UNLOCK_PENDING | FL_DOWNGRADE_PENDING)) !== 0;
 }
 
 /** target_leasetype: what the lease is becoming, else what it is. */
@@ -90,9 +86,8 @@ export function leaseModify(s: KState, inode: Inode, l: Lease, arg: number) {
 
 /** time_out_leases: breaks whose time has passed are forced through. */
 export function timeOutLeases(s: KState, inode: Inode) {
-  const pol = policyOf(s);
   for (const l of [...inode.leases]) {
-    if (!pol.timesOut(l)) continue;
+    if (!s.pol.timesOut(l)) continue;
     if (pastTime(s, l.downgradeTime)) leaseModify(s, inode, l, F_RDLCK);
     if (pastTime(s, l.breakTime) && inode.leases.includes(l)) leaseModify(s, inode, l, F_UNLCK);
   }
@@ -185,6 +180,19 @@ function sleepOnLeases(s: KState, p: Proc, inode: Inode, w: Wait): number {
   return BLOCKED;
 }
 
+/** Sleeps until the pins taken under `l` are gone, then redoes `call` (sticky leases). */
+export function waitUnpin(s: KState, p: Proc, l: Lease, call: string, args: (number | string)[]): number {
+  if (p.sigpend > 0 || p.fatal !== 0) return -EINTR;
+  p.wait = Object.assign(newWait("unpin", -1), { lease: l.id, op: "redo" as const, call, args: args.slice() });
+  return BLOCKED;
+}
+
+/** The last fput of a file with a pinned sticky lease (close=block): the sleeper holds the file. */
+export function waitUnpinHolding(p: Proc, l: Lease, file: number): number {
+  p.wait = Object.assign(newWait("unpin", -1), { lease: l.id, op: "fput" as const, file });
+  return BLOCKED;
+}
+
 /**
  * A woken breaker runs again (after wait_event_interruptible_timeout returns):
  * 0 when the leases no longer conflict, -EINTR on a signal, BLOCKED when it sleeps again.
@@ -232,7 +240,7 @@ export function fcntlSetlease(s: KState, p: Proc, fd: number, f: OpenFile, arg: 
   // Layout arguments exist only where the policy has them (F_LAYOUT, F_LAYOUT|F_EXCLUSIVE).
   let kind = 0;
   if (arg !== F_RDLCK && arg !== F_WRLCK && arg !== F_UNLCK) {
-    const k = policyOf(s).leaseArg(s, p, f, arg);
+    const k = s.pol.leaseArg(arg, f.signum);
     if (k < 0) return k;
     kind = k;
     arg = F_RDLCK;
@@ -242,12 +250,10 @@ export function fcntlSetlease(s: KState, p: Proc, fd: number, f: OpenFile, arg: 
   if ((inode.mode & S_IFMT) !== S_IFREG) return -EINVAL;
   if (arg === F_UNLCK) {
     // generic_delete_lease: no time_out_leases here. Under setlayout F_SETLEASE does not reach layouts.
-    const apart = policyOf(s).setlayout;
+    const apart = s.pol.setlayout;
     const l = inode.leases.find((x) => x.file === f.id && !(apart && x.kind & FL_LAYOUT));
     if (l === undefined) return -EAGAIN;
-    const r = policyOf(s).unlock(s, p, l);
-    if (r === BLOCKED) { p.wait!.call = "fcntl"; p.wait!.args = [fd, F_SETLEASE, F_UNLCK]; }
-    if (r !== 0) return r;
+    if (s.pol.unlock(l) === "waitUnpin") return waitUnpin(s, p, l, "fcntl", [fd, F_SETLEASE, F_UNLCK]);
     leaseModify(s, inode, l, F_UNLCK);
     return 0;
   }
@@ -313,7 +319,7 @@ export function fcntlGetlease(s: KState, f: OpenFile): number {
   if (inode.leases.length === 0) return F_UNLCK;
   timeOutLeases(s, inode);
   // Under setlayout, layouts are apart from leases: F_GETLEASE does not see them.
-  const apart = policyOf(s).setlayout;
+  const apart = s.pol.setlayout;
   const l = inode.leases.find((x) => x.file === f.id && !(apart && x.kind & FL_LAYOUT));
   if (l === undefined) return F_UNLCK;
   // A layout lease answers the argument that set it (RFC v1: F_LAYOUT).

@@ -2,12 +2,10 @@
 // of a process's address space are found (faulting in what is missing) and counted.
 import type { KState, Proc, Vma, Inode, Page } from "../include/state.js";
 import { PIN_DAX, PIN_PAGE, FK_INODE, FK_IO_URING } from "../include/state.js";
-import { ringRegionPages } from "../io_uring/rsrc.js";
+import { ringRegionPages } from "../io_uring/rings.js";
 import * as U from "../include/uapi.js";
 import { EFAULT, ENOMEM } from "../include/errno.js";
-import { isDax } from "../locks/layout.js";
-import { allocBlock } from "../fs/inode.js";
-import { policyOf } from "../../policy/registry.js";
+import { allocBlock, isDax } from "../fs/inode.js";
 import { assert } from "../include/assert.js";
 
 export interface PinOut { ret: number; pinned: number[]; files: string[]; lease: number }
@@ -65,8 +63,10 @@ function checkRange(s: KState, p: Proc, first: number, last: number, write: bool
       const shared = v.flags !== U.MAP_PRIVATE;
       const dax = isDax(s, bk.inode);
       if (shared || !write || dax) {
-        const r = policyOf(s).longtermPin(s, p, bk.inode, dax, write && shared, out);
-        if (r < 0) return r;
+        const m = s.mounts[bk.inode.mnt]!;
+        const d = s.pol.longtermPin({ dax, write: write && shared, dirtyTracked: m.type !== "tmpfs", pid: p.pid, leases: bk.inode.leases });
+        if (!d.ok) return -d.err;
+        if (d.lease >= 0) out.lease = d.lease;
       }
     }
   }

@@ -1,10 +1,9 @@
 // Signals between processes and from fasync (kernel/signal.c, fs/fcntl.c send_sigio).
 // Delivery is immediate for a process in user space; its effects on a sleeping or dying
 // process are acted on by settle(), as the kernel does after it drops its locks.
-import type { KState, Proc, OpenFile } from "../include/state.js";
+import type { KState, Proc, OpenFile, SigInfo } from "../include/state.js";
 import { PState, CAP } from "../include/state.js";
-import { SIGKILL, SIGIO, defaultIgnored, hasOwnSiCodes, SI_KERNEL, SI_SIGIO, SI_USER, POLL_MSG } from "../include/signal_names.js";
-import type { SigInfo } from "../../scenario/report.js";
+import { SIGKILL, SIGIO, SIGRTMIN, defaultIgnored, hasOwnSiCodes, SI_KERNEL, SI_SIGIO, SI_USER, POLL_MSG } from "../include/signal_names.js";
 import { EPERM, ESRCH, EINVAL } from "../include/errno.js";
 
 export function procByPid(s: KState, pid: number): Proc | null {
@@ -27,7 +26,8 @@ export function sendSignal(s: KState, p: Proc, info: SigInfo) {
   }
   // Handlers are installed for every signal whose default is not "ignore"; those keep their default.
   if (defaultIgnored(sig)) return;
-  p.sigs.push(info);
+  // A standard signal is pending at most once (legacy_queue); real-time signals queue.
+  if (sig >= SIGRTMIN || !p.sigq.some((x) => x.signo === sig)) p.sigq.push(info);
   p.sigpend++;
   if (p.wait !== null) p.wait.woken = true;
 }

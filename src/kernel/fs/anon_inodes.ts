@@ -1,0 +1,33 @@
+// Files with no data of a mount: the RDMA context (a character device outside every mount)
+// and io_uring instances (fs/anon_inodes.c anon_inode_create_getfile).
+import type { KState, Proc, Inode } from "../include/state.js";
+import { FK_IO_URING, FMODE_READ, FMODE_WRITE } from "../include/state.js";
+import { O_RDWR, O_LARGEFILE, S_IFCHR } from "../include/uapi.js";
+import { allocFd, installFd } from "./file.js";
+import { newInode } from "./inode.js";
+
+/** open("/dev/infiniband/uverbs0") and io_uring_setup: a file with no data, on an inode outside every mount. */
+export function openSpecial(s: KState, p: Proc, kind: number, path: string): number {
+  const fd = allocFd(p, 0);
+  if (fd < 0) return fd;
+  let inode: Inode | null;
+  if (kind === FK_IO_URING) {
+    // anon_inode_create_getfile: each ring has its own inode, made by alloc_anon_inode with
+    // the creator's fsuid and mode 0600 and no file type; it goes with the ring.
+    inode = newInode(s, -1, 0o600, p.uid, p.gid, path);
+    inode.nlink = 0;
+  } else {
+    // The device node, root's, shared by every open of it.
+    inode = s.inodes.find((i) => i !== null && i.mnt < 0 && i.path === path) ?? null;
+    if (inode === null) { inode = newInode(s, -1, S_IFCHR | 0o666, 0, 0, path); inode.refs = 1; }
+  }
+  let id = s.files.indexOf(null);
+  if (id < 0) id = s.files.length;
+  // open(2) forces O_LARGEFILE (build_open_flags); io_uring_setup's file does not get it.
+  const flags = kind === FK_IO_URING ? O_RDWR : O_RDWR | O_LARGEFILE;
+  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false, sqEntries: 0 };
+  inode.refs++;
+  inode.writecount++;
+  installFd(p, fd, id);
+  return fd;
+}
