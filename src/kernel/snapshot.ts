@@ -63,10 +63,24 @@ export function cloneState(s: KState): KState {
 
 /** A 64-bit hash (16 hex digits) of the state's canonical values (and of `extra`, the machine's own). */
 export function hashState(s: KState, extra?: readonly number[]): string {
+  hashLanes(s, extra, LANES);
+  const a = LANES[0]!, b = LANES[1]!;
+  const H = HEX;
+  return String.fromCharCode(
+    H[a >>> 28]!, H[(a >>> 24) & 15]!, H[(a >>> 20) & 15]!, H[(a >>> 16) & 15]!,
+    H[(a >>> 12) & 15]!, H[(a >>> 8) & 15]!, H[(a >>> 4) & 15]!, H[a & 15]!,
+    H[b >>> 28]!, H[(b >>> 24) & 15]!, H[(b >>> 20) & 15]!, H[(b >>> 16) & 15]!,
+    H[(b >>> 12) & 15]!, H[(b >>> 8) & 15]!, H[(b >>> 4) & 15]!, H[b & 15]!);
+}
+
+const LANES = new Uint32Array(2);
+
+/** The same 64 bits as two unsigned 32-bit halves in `out`, with no string made (the explorer's visited set). */
+export function hashLanes(s: KState, extra: readonly number[] | undefined, out: Uint32Array) {
   EXACT = false;
   walk(s);
   if (extra !== undefined) appendExtra(extra);
-  return digest();
+  digest(out);
 }
 
 function appendExtra(extra: readonly number[]) {
@@ -309,7 +323,7 @@ const HEX = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
  * 64 bits of lane state, and the finalizer folds all four. (Lanes start as int32: a constant
  * above 2^31 would make them doubles.)
  */
-function digest(): string {
+function digest(out: Uint32Array) {
   let a = 0x811c9dc5 | 0, b = 0x2545f491 | 0, c = 0x3c6ef372 | 0, d = 0x1b873593 | 0;
   const W = WORDS, n = LEN * 2;
   let i = 0;
@@ -333,12 +347,8 @@ function digest(): string {
   }
   a = fmix(a ^ Math.imul(c, 0x9e3779b1) ^ n);
   b = fmix(b + Math.imul(d, 0x85ebca77) + a);
-  const H = HEX;
-  return String.fromCharCode(
-    H[a >>> 28]!, H[(a >>> 24) & 15]!, H[(a >>> 20) & 15]!, H[(a >>> 16) & 15]!,
-    H[(a >>> 12) & 15]!, H[(a >>> 8) & 15]!, H[(a >>> 4) & 15]!, H[a & 15]!,
-    H[b >>> 28]!, H[(b >>> 24) & 15]!, H[(b >>> 20) & 15]!, H[(b >>> 16) & 15]!,
-    H[(b >>> 12) & 15]!, H[(b >>> 8) & 15]!, H[(b >>> 4) & 15]!, H[b & 15]!);
+  out[0] = a;
+  out[1] = b;
 }
 
 /** The values as a string of 16-bit units: each value zigzag-encoded in 15-bit groups. */

@@ -39,6 +39,17 @@ export type MoveKind = "call" | "skip" | "handler" | "react" | "ignore" | "any" 
 /** `i`: the program for call and skip, the process for handler/react/ignore, the @any for any. */
 export interface Move { k: MoveKind; i: number }
 
+const KINDS: MoveKind[] = ["call", "skip", "handler", "react", "ignore", "any", "tick"];
+
+/** A move as one number (for the explorer's graph). */
+export function encodeMove(mv: Move): number {
+  return KINDS.indexOf(mv.k) * 0x100000 + mv.i;
+}
+
+export function decodeMove(code: number): Move {
+  return { k: KINDS[Math.floor(code / 0x100000)]!, i: code % 0x100000 };
+}
+
 /** What a call that ran in a move or a settle returned. */
 export interface CallOut { prog: number; call: ProgCall; args: SysArg[]; res: SysResult }
 /** A sleeping call's end: its result, or DIED when its process was killed in it. */
@@ -53,6 +64,12 @@ export interface StepOut {
   deaths: number[];
   /** Virtual ms that passed (tick). */
   elapsed: number;
+  /** Caught signals that reached user space (with handlers on): process and signal. */
+  delivered: { proc: number; sig: SigInfo }[];
+}
+
+export function newStepOut(): StepOut {
+  return { call: null, completions: [], deaths: [], elapsed: 0, delivered: [] };
 }
 
 export interface MachineOptions {
@@ -139,7 +156,7 @@ export class Machine {
 
   /** Makes a move in place, then settles. */
   step(m: MState, mv: Move): StepOut {
-    const out: StepOut = { call: null, completions: [], deaths: [], elapsed: 0 };
+    const out: StepOut = newStepOut();
     switch (mv.k) {
       case "call": {
         const call = this.c.programs[mv.i]![m.pc[mv.i]!]!;
@@ -166,15 +183,29 @@ export class Machine {
         out.call = this.run(m, a.proc, a.call, out);
         break;
       }
-      case "tick": {
-        const before = m.k.now;
-        tick(m.k);
-        out.elapsed = m.k.now - before;
-        break;
-      }
+      case "tick":
+        this.advance(m, nextTimer(m.k), out);
+        return out;
     }
     this.settle(m, out);
     return out;
+  }
+
+  /**
+   * Time passes until `until` (as `sleep` does): each timeout due by then fires, in order,
+   * and what it wakes runs; then the clock reads `until`.
+   */
+  advance(m: MState, until: number, out: StepOut) {
+    const before = m.k.now;
+    for (let guard = 0; ; guard++) {
+      assert(guard < 100_000, "timers keep firing");
+      const t = nextTimer(m.k);
+      if (t < 0 || t > until) break;
+      tick(m.k);
+      this.settle(m, out);
+    }
+    m.k.now = Math.max(m.k.now, until);
+    out.elapsed += m.k.now - before;
   }
 
   /** The next call of the handler process i runs (starting the first pending one if none is running). */
@@ -257,17 +288,22 @@ export class Machine {
       }
       if (!acted) break;
     }
-    if (this.opts.handlers) this.deliver(m);
+    if (this.opts.handlers) this.deliver(m, out);
   }
 
   /** Caught signals reach user space: those with an @on handler queue it; the others do nothing. */
-  private deliver(m: MState) {
+  private deliver(m: MState, out: StepOut) {
     for (const p of m.k.procs) {
       if (p.sigq.length === 0) continue;
       const i = this.procIndex(p.pid);
-      for (const sig of p.sigq) this.queueHandler(m, i, sig);
+      for (const sig of p.sigq) { this.queueHandler(m, i, sig); out.delivered.push({ proc: i, sig }); }
       p.sigq = [];
     }
+  }
+
+  /** An environment move (@any): a fault or a device, never what wakes an innocent sleeper. */
+  isFault(mv: Move): boolean {
+    return mv.k === "any";
   }
 
   private queueHandler(m: MState, i: number, sig: SigInfo) {
@@ -288,7 +324,7 @@ export class Machine {
   }
 
   /** The machine's own part of the state, as numbers. */
-  private extra(m: MState): number[] {
+  extra(m: MState): number[] {
     const x: number[] = [...m.pc];
     for (let v = 0; v < m.vars.length; v++) x.push(m.set[v]!, m.vars[v]!);
     x.push(...m.pbind, ...m.hrun, ...m.hpc, ...m.hchoice);

@@ -12,8 +12,8 @@ export { PROPERTIES } from "./names.js";
 export type { Outcome } from "./recoverable.js";
 export interface Violation { line: number; property: string; detail: string }
 
-/** A wait that began with no timeout, by a process that held no lease and no pin. */
-interface Hang { line: number; call: string; killed: number }
+/** A sleep: where it began, in which call, how many processes had been killed then; whether it had no timeout at some point; whether its process held a lease or a pin when it began. */
+interface Hang { line: number; call: string; killed: number; untimed: boolean; guilty?: boolean }
 
 export class Monitor {
   readonly violations: Violation[] = [];
@@ -39,26 +39,30 @@ export class Monitor {
   }
 
   /**
-   * Untimed waits by processes that held no lease and no pin when they began. Such a wait is
-   * a hang if it can still not end when the run is over, or if it ended only because someone
-   * was killed; a wait that the pinners end by themselves is not.
+   * Sleeps by processes that held no lease and no pin when they began. Such a sleep is a hang
+   * if time alone cannot end it when the run is over, or if it had no timeout and ended only
+   * because someone was killed; a sleep that the pinners end by themselves is not.
    */
   private innocentHang(s: KState, line: number, callOf: (pid: number) => string) {
     const killed = s.procs.filter((p) => p.state === PState.Killed).length;
     for (const p of s.procs) {
       const w = this.waits.get(p.pid);
-      if (!untimed(p)) {
-        if (w !== undefined && killed > w.killed) this.hang(p.name, w);
+      if (p.state !== PState.Blocked) {
+        if (w !== undefined && w.untimed && killed > w.killed) this.hang(p.name, w);
         this.waits.delete(p.pid);
-      } else if (w === undefined && !holdsLeaseOrPin(s, p)) this.waits.set(p.pid, { line, call: callOf(p.pid), killed });
+      } else if (w === undefined) {
+        if (!holdsLeaseOrPin(s, p)) this.waits.set(p.pid, { line, call: callOf(p.pid), killed, untimed: untimed(p) });
+        else this.waits.set(p.pid, { line, call: "", killed, untimed: false, guilty: true });
+      } else if (untimed(p)) w.untimed = true;
     }
   }
 
   private hang(name: string, w: Hang) {
-    this.add(w.line, "no-innocent-hang", `${name} waits in ${w.call} with no timeout while holding no lease and no pin`);
+    if (w.guilty) return;
+    this.add(w.line, "no-innocent-hang", `${name} waits in ${w.call} ${w.untimed ? "with no timeout " : ""}while holding no lease and no pin`);
   }
 
-  /** After the last step: an untimed wait that time alone cannot end is a hang. */
+  /** After the last step: a sleep that time alone cannot end is a hang (the explorer asks the same of every state). */
   finish(s: KState) {
     if (this.waits.size === 0) return;
     const c = cloneState(s);

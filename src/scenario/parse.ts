@@ -1,10 +1,10 @@
 // Parser for `.scn` scripts: directives, then steps in strace notation.
-import type { Arg, Expect, FileDecl, MountDecl, ProcDecl, Scenario, SigExpect, Step, FsType, DaxMode } from "./ast.js";
+import type { Arg, CallStep, Expect, FileDecl, MountDecl, ProcDecl, Scenario, SigExpect, FsType, DaxMode } from "./ast.js";
 import { ScriptError } from "./error.js";
 import { commentStart, lexArgs, LexError, closingParen, readString } from "./lex.js";
 import { checkCall, CALLS } from "./calls.js";
 import { canonicalErrno } from "../kernel/include/errno.js";
-import { signalByName, isStopSignal } from "../kernel/include/signal_names.js";
+import { signalByName, isStopSignal, SIGKILL } from "../kernel/include/signal_names.js";
 import { PROPERTIES } from "../props/names.js";
 import { parsePolicy } from "../policy/registry.js";
 import { CAP_NAMES } from "../kernel/include/caps.js";
@@ -21,7 +21,7 @@ class Parser {
   private procs = new Set<string>();
   /** Process name -> the call it is blocked in (written with `...`). */
   private pending = new Map<string, string>();
-  private lastCat: Extract<Step, { k: "call" }> | null = null;
+  private lastCat: CallStep | null = null;
   private line = 0;
 
   constructor(private file: string) {
@@ -32,36 +32,53 @@ class Parser {
     throw new ScriptError(this.file, this.line, col, msg);
   }
 
+  /**
+   * Three passes, so that directives may stand anywhere: the declarations first, then the
+   * steps (which make the children of forks), then @on and @any (which may name them).
+   */
   parse(text: string): Scenario {
-    const lines = text.split("\n");
-    for (let n = 0; n < lines.length; n++) {
-      this.line = n + 1;
-      this.parseLine(lines[n]!.replace(/\r$/, ""));
-    }
-    if (this.sc.name === "") {
-      this.line = 1;
-      this.err(1, "missing @scenario");
+    const lines = text.split("\n").map((l) => l.replace(/\r$/, ""));
+    for (const pass of [0, 1, 2] as const) {
+      this.pass = pass;
+      for (let n = 0; n < lines.length; n++) {
+        this.line = n + 1;
+        this.parseLine(lines[n]!);
+      }
+      if (pass === 0 && this.sc.name === "") {
+        this.line = 1;
+        this.err(1, "missing @scenario");
+      }
     }
     return this.sc;
   }
 
+  private pass: 0 | 1 | 2 = 0;
+
   private parseLine(raw: string) {
     const lead = raw.length - raw.trimStart().length;
-    if (raw.trimStart().startsWith(">")) return this.catLine(raw.trimStart(), lead + 1);
-    if (!raw.trimStart().startsWith(">")) this.lastCat = null;
     const c = commentStart(raw);
     const s = (c < 0 ? raw : raw.slice(0, c)).trimEnd();
-    if (s.trim() === "") return;
     const body = s.trimStart();
     const col = lead + 1;
-    if (body.startsWith("@")) return this.directive(body, col);
-    if (this.sc.name === "") this.err(col, "the first directive must be @scenario");
+    const isDirective = body.startsWith("@");
+    if (this.pass === 0) {
+      if (isDirective && !/^@(on|any)\b/.test(body)) this.directive(body, col);
+      else if (body !== "" && this.sc.name === "" && !raw.trimStart().startsWith(">")) this.err(col, "the first directive must be @scenario");
+      return;
+    }
+    if (this.pass === 2) {
+      if (/^@(on|any)\b/.test(body)) this.directive(body, col);
+      return;
+    }
+    if (raw.trimStart().startsWith(">")) return this.catLine(raw.trimStart(), lead + 1);
+    this.lastCat = null;
+    if (body === "" || isDirective) return;
     if (/^sleep\b/.test(body)) return this.sleep(body, col);
-    const m = /^([A-Za-z][A-Za-z0-9_]*)\s*:\s*/.exec(body);
+    const m = /^([A-Za-z][A-Za-z0-9_]*)(\?)?\s*:\s*/.exec(body);
     if (!m) this.err(col, "expected a directive, `sleep`, or `NAME: call`");
     const proc = m[1]!;
     if (!this.procs.has(proc) && proc !== "NIC") this.err(col, `unknown process ${proc} (declare it with @proc or create it with fork)`);
-    this.stepFor(proc, body.slice(m[0].length), col + m[0].length, body);
+    this.stepFor(proc, body.slice(m[0].length), col + m[0].length, m[2] === "?");
   }
 
   private catLine(body: string, col: number) {
@@ -82,7 +99,6 @@ class Parser {
     const m = /^@([a-z]+)\b\s*/.exec(body);
     if (!m) this.err(col, "bad directive");
     const name = m[1]!;
-    if (this.sc.steps.length > 0) this.err(col, "directives come before the first step");
     if (name !== "scenario" && this.sc.name === "") this.err(col, "the first directive must be @scenario");
     const rest = body.slice(m[0].length);
     const restCol = col + m[0].length;
@@ -108,6 +124,12 @@ class Parser {
         this.sc.policy = rest.trim();
         return;
       }
+      case "on":
+        return this.onDecl(rest, restCol);
+      case "any":
+        return this.anyDecl(rest, restCol);
+      case "bound":
+        return this.boundDecl(rest, restCol);
       default:
         this.err(col, `unknown directive @${name}`);
     }
@@ -254,9 +276,10 @@ class Parser {
     this.sc.steps.push({ k: "sleep", line: this.line, col, text: body, ms });
   }
 
-  private stepFor(proc: string, rest: string, col: number, whole: string) {
+  private stepFor(proc: string, rest: string, col: number, optional: boolean) {
     const text = rest;
     if (proc === "NIC" && !/^[a-z_]+\(/.test(rest)) this.err(col, "the NIC makes only rdma_write and rdma_read");
+    if (optional && !/^[a-z_][a-z_0-9]*\(/.test(rest)) this.err(col - 2, "only a call may be optional (NAME?: call)");
     if (rest.startsWith("---")) return this.sigLine(proc, rest, col);
     if (rest.startsWith("+++")) {
       const m = /^\+\+\+\s+(killed by (SIG[A-Z0-9+]+)|exited with (\d+)|running)\s+\+\+\+$/.exec(rest);
@@ -276,6 +299,17 @@ class Parser {
       this.sc.steps.push({ k: "resumed", line: this.line, col, text: `<... ${m[1]} resumed>`, proc, name: m[1]!, expect });
       return;
     }
+    if (this.pending.has(proc) && /^[a-z_][a-z_0-9]*\(/.test(rest)) this.err(col, `${proc} makes a call while blocked in ${this.pending.get(proc)} (write <... ${this.pending.get(proc)} resumed> first)`);
+    const step = this.call(proc, rest, col, true);
+    if (optional) step.optional = true;
+    if (step.expect?.k === "blocks") this.pending.set(proc, step.name);
+    if (step.name === "fork") this.forkStep(proc, step.expect, col + step.text.length);
+    this.sc.steps.push(step);
+    if (step.name === "cat" || step.name === "lsof" || step.name === "rdma") this.lastCat = step;
+  }
+
+  /** A call and what follows it (nothing, `...` where `mayBlock`, or `= RESULT`), checked against the call table. */
+  private call(proc: string, rest: string, col: number, mayBlock: boolean): CallStep {
     const m = /^([a-z_][a-z_0-9]*)\(/.exec(rest);
     if (!m) this.err(col, "expected a call such as open(...)");
     const name = m[1]!;
@@ -288,7 +322,6 @@ class Parser {
     try { args = lexArgs(rest.slice(open + 1, close), col + open + 1); } catch (e) { this.lexFail(e, col + open + 1); }
     if ((proc === "NIC") !== (CALLS[name]!.nic === true))
       this.err(col, proc === "NIC" ? "the NIC makes only rdma_write and rdma_read" : `${name} is made by the NIC: write NIC: ${name}(...)`);
-    if (this.pending.has(proc)) this.err(col, `${proc} makes a call while blocked in ${this.pending.get(proc)} (write <... ${this.pending.get(proc)} resumed> first)`);
     const chk = checkCall(name, args, this.procs);
     if (chk !== null) {
       const a = chk.arg >= 0 ? args[chk.arg]! : null;
@@ -302,14 +335,80 @@ class Parser {
     }
     const tail = rest.slice(close + 1);
     const tailCol = col + close + 1;
-    const expect = this.result(tail, tailCol, true);
-    if (expect?.k === "blocks") this.pending.set(proc, name);
-    const step: Extract<Step, { k: "call" }> = { k: "call", line: this.line, col, text: rest.slice(0, close + 1), proc, name, args, expect, lines: null };
-    if (name === "fork") this.forkStep(proc, expect, tailCol);
+    const expect = this.result(tail, tailCol, mayBlock);
     if (name === "exit" && expect !== null && !(expect.k === "value" && expect.text === "?")) this.err(tailCol, "exit returns nothing: write it without a result, or = ?");
-    this.sc.steps.push(step);
-    if (name === "cat" || name === "lsof" || name === "rdma") this.lastCat = step;
-    void whole;
+    return { k: "call", line: this.line, col, text: rest.slice(0, close + 1), proc, name, args, expect, lines: null };
+  }
+
+  /** `@on A SIGIO: call; call` and `@on A? SIGIO: ...`: what A does when the signal is pending between two of its steps. */
+  private onDecl(rest: string, col: number) {
+    const m = /^([A-Za-z][A-Za-z0-9_]*)(\?)?\s+(SIG[A-Z0-9]+(?:[+-]\d+)?)\s*:\s*/.exec(rest);
+    if (!m) this.err(col, "@on takes PROC[?] SIGNAL: call; call ...");
+    const proc = m[1]!;
+    if (proc === "NIC" || !this.procs.has(proc)) this.err(col, proc === "NIC" ? "the NIC takes no signals" : `unknown process ${proc}`);
+    const sig = signalByName(m[3]!);
+    const sigCol = col + m[0].indexOf(m[3]!);
+    if (sig === null) this.err(sigCol, `unknown signal ${m[3]}`);
+    if (sig === SIGKILL || isStopSignal(sig)) this.err(sigCol, `${m[3]} cannot be caught`);
+    if (this.sc.handlers.some((h) => h.proc === proc && h.sig === sig)) this.err(col, `${proc} has a handler for ${m[3]} already`);
+    const calls = this.callList(proc, rest.slice(m[0].length), col + m[0].length);
+    this.sc.handlers.push({ line: this.line, proc, sig, optional: m[2] === "?", calls });
+  }
+
+  /** `@any PROC: call max=N|inf`: the call may happen at any point where its `$` names are bound. */
+  private anyDecl(rest: string, col: number) {
+    const m = /^([A-Za-z][A-Za-z0-9_]*)\s*:\s*/.exec(rest);
+    if (!m) this.err(col, "@any takes PROC: call [max=N|inf]");
+    const proc = m[1]!;
+    if (proc !== "NIC" && !this.procs.has(proc)) this.err(col, `unknown process ${proc} (declare it with @proc; the sysadmin is @proc ADMIN uid=0)`);
+    let body = rest.slice(m[0].length);
+    let max = 1;
+    const mm = /\s+max=(\S+)\s*$/.exec(body);
+    if (mm) {
+      const v = mm[1]!;
+      if (v === "inf") max = Infinity;
+      else if (/^[1-9]\d*$/.test(v)) max = Number(v);
+      else this.err(col + m[0].length + mm.index + mm[0].indexOf("=") + 1, "max= is a positive number or inf");
+      body = body.slice(0, mm.index);
+    }
+    const calls = this.callList(proc, body, col + m[0].length);
+    if (calls.length !== 1) this.err(col + m[0].length, "@any takes one call");
+    this.sc.anys.push({ line: this.line, proc, call: calls[0]!, max });
+  }
+
+  /** Calls separated by `;` (outside strings and parentheses), for @on and @any. */
+  private callList(proc: string, body: string, col: number): CallStep[] {
+    const out: CallStep[] = [];
+    let depth = 0, inStr = false, start = 0;
+    const flush = (end: number) => {
+      const part = body.slice(start, end);
+      const lead = part.length - part.trimStart().length;
+      if (part.trim() === "") this.err(col + start, "expected a call");
+      const c = this.call(proc, part.trim(), col + start + lead, false);
+      if (c.name === "fork") this.err(col + start + lead, "fork names a process once: it cannot be a handler's or an @any call");
+      out.push(c);
+      start = end + 1;
+    };
+    for (let i = 0; i < body.length; i++) {
+      const ch = body[i];
+      if (inStr) { if (ch === "\\") i++; else if (ch === '"') inStr = false; continue; }
+      if (ch === '"') inStr = true;
+      else if (ch === "(") depth++;
+      else if (ch === ")") depth--;
+      else if (ch === ";" && depth === 0) flush(i);
+    }
+    if (body.trim() !== "" || out.length === 0) flush(body.length);
+    return out;
+  }
+
+  /** `@bound states=N depth=N`. */
+  private boundDecl(rest: string, col: number) {
+    const { opts } = this.words("bound " + rest, col - 6);
+    this.noOthers(opts, ["states", "depth"]);
+    for (const k of ["states", "depth"] as const) {
+      const o = opts.get(k);
+      if (o !== undefined) this.sc.bound[k] = this.int(o, 0, k);
+    }
   }
 
   private forkStep(parent: string, expect: Expect | null, col: number) {

@@ -1,0 +1,102 @@
+// `daxlease check` without the terminal: a script explored under one policy, its verdicts
+// compared with the script's @expect lines, and each counterexample written as a script.
+// No Node-only import: the CLI, the workers and the browser all use this.
+import type { Scenario } from "../scenario/ast.js";
+import { Machine } from "../machine/machine.js";
+import { compile } from "../machine/program.js";
+import { policyNamed } from "../policy/registry.js";
+import { PROPERTIES, type Property } from "../props/names.js";
+import { search, type SearchOptions, type SearchResult, type Verdict } from "./search.js";
+import { replay, writeScript, mermaid, policySlug } from "./trace.js";
+
+export interface Counterexample {
+  property: Property;
+  /** Steps of the run (moves), and the script line of the step where the property failed (0: the end state). */
+  length: number;
+  line: number;
+  detail: string;
+  script: string;
+  mermaid: string;
+  /** File name for --out: NAME.POLICY.PROPERTY.scn. */
+  fileName: string;
+}
+
+export interface CheckReport {
+  file: string;
+  scenario: string;
+  policy: string;
+  complete: boolean;
+  stopped: SearchResult["stopped"];
+  states: number;
+  transitions: number;
+  depth: number;
+  seconds: number;
+  verdicts: Record<Property, Verdict>;
+  counterexamples: Counterexample[];
+  storage: SearchResult["storage"];
+  /** Where the verdicts differ from the script's @expect lines (only for the policy it is written for). */
+  expectDiffers: string[];
+  /** Whether @expect lines were compared at all. */
+  expectChecked: boolean;
+  /** The script takes long-term pins, and under this policy none was ever granted: its question does not arise. */
+  setupRefused: boolean;
+}
+
+export interface CheckOptions extends Partial<SearchOptions> {
+  /** Write each step's changes under it in the counterexamples. */
+  explain?: boolean;
+}
+
+export function checkScenario(sc: Scenario, policy: string, opts: CheckOptions = {}): CheckReport {
+  const m = new Machine(compile(sc), policyNamed(policy), { handlers: true });
+  const bounds: Partial<SearchOptions> = {};
+  if (sc.bound.states !== null) bounds.maxStates = sc.bound.states;
+  if (sc.bound.depth !== null) bounds.maxDepth = sc.bound.depth;
+  const r = search(m, { ...bounds, ...opts });
+  const counterexamples = r.findings.map((f): Counterexample => {
+    const trace = replay(m, f.moves);
+    const name = `${sc.name}.${policySlug(policy)}.${f.property}`;
+    return {
+      property: f.property, length: f.moves.length, line: f.line, detail: f.detail,
+      script: writeScript(m, trace, name, f.property, f.detail, opts.explain === true),
+      mermaid: mermaid(m, trace, f.property, f.detail),
+      fileName: `${name}.scn`,
+    };
+  });
+  const expectChecked = policy === sc.policy && sc.expects.length > 0;
+  const expectDiffers: string[] = [];
+  if (expectChecked) {
+    for (const e of sc.expects) {
+      const v = r.verdicts[e.property as Property];
+      if ((e.holds && v === "holds") || (!e.holds && v === "fails")) continue;
+      expectDiffers.push(`line ${e.line}: ${e.property} was expected to ${e.holds ? "hold" : "fail"}, and it ${v === "unknown" ? "is unknown (the search did not finish)" : v === "fails" ? "fails" : "holds"}`);
+    }
+  }
+  return {
+    file: sc.file, scenario: sc.name, policy, complete: r.complete, stopped: r.stopped, states: r.states, transitions: r.transitions,
+    depth: r.depth, seconds: r.seconds, verdicts: r.verdicts, counterexamples, storage: r.storage, expectDiffers, expectChecked,
+    setupRefused: r.complete && !r.pinned && takesPins(sc),
+  };
+}
+
+const PINNING = new Set(["ibv_reg_mr", "io_uring_register_buffers"]);
+
+function takesPins(sc: Scenario): boolean {
+  return sc.steps.some((s) => s.k === "call" && PINNING.has(s.name)) || sc.anys.some((a) => PINNING.has(a.call.name)) ||
+    sc.handlers.some((h) => h.calls.some((c) => PINNING.has(c.name)));
+}
+
+/**
+ * The exit status of a check (EXPLORATION.md): 1 a property fails or a verdict differs from
+ * an @expect line, 4 a bound or the memory cap stopped the search before anything was found,
+ * 0 otherwise.
+ */
+export function exitStatus(r: CheckReport): 0 | 1 | 4 {
+  if (r.expectChecked) {
+    if (r.expectDiffers.length === 0) return 0;
+    const unknownOnly = r.expectDiffers.every((d) => d.includes("is unknown"));
+    return unknownOnly ? 4 : 1;
+  }
+  if (PROPERTIES.some((p) => r.verdicts[p] === "fails")) return 1;
+  return r.complete ? 0 : 4;
+}

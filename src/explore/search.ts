@@ -1,0 +1,310 @@
+// The search: every reachable state of a script under one policy (breadth first by default,
+// so each property's first failure is found by a shortest run; depth first to save memory;
+// or seeded random walks for spaces too big to finish), the five properties judged on the way,
+// and no-innocent-hang judged on the reachable graph once it is complete.
+import { encodeMove, type Machine, type MState, type Move, type StepOut } from "../machine/machine.js";
+import type { Property } from "../props/names.js";
+import { PROPERTIES } from "../props/names.js";
+import { corruption, unattributed, untold, holdsLeaseOrPin } from "../props/predicates.js";
+import { unrecoverable } from "../props/recoverable.js";
+import { checkInvariants } from "../kernel/check.js";
+import { PState } from "../kernel/include/state.js";
+import { HashVisited, ExactVisited } from "./visited.js";
+import { Graph } from "./graph.js";
+import { hashLanes } from "../kernel/snapshot.js";
+
+export type Mode = "bfs" | "dfs" | "random";
+export type Verdict = "holds" | "fails" | "unknown";
+
+export interface SearchOptions {
+  mode: Mode;
+  maxStates: number;
+  maxDepth: number;
+  /** Stop cleanly when `memoryMB()` passes this (0: no cap). */
+  maxMemoryMB: number;
+  memoryMB?: () => number;
+  /** Store full canonical keys instead of 64-bit hashes. */
+  exact: boolean;
+  seed: number;
+  walks: number;
+  /** Called about once a second (wall clock) while the search runs. */
+  progress?: (p: Progress) => void;
+  now?: () => number;
+}
+
+export interface Progress { states: number; transitions: number; depth: number; seconds: number }
+
+/** A property's first failure: the run that leads to it (moves from the start), and what went wrong. */
+export interface Finding { property: Property; moves: Move[]; detail: string; line: number }
+
+export interface SearchResult {
+  complete: boolean;
+  /** Why it is not: a bound, the memory cap, or random walks (which never finish). */
+  stopped: "states" | "depth" | "memory" | "random" | null;
+  states: number;
+  transitions: number;
+  depth: number;
+  seconds: number;
+  verdicts: Record<Property, Verdict>;
+  findings: Finding[];
+  storage: { exact: boolean; bytesPerState: number; missProbability: number };
+  /** Some reached state had a memory region or fixed buffer registered (false: the policy refused every one the script tried). */
+  pinned: boolean;
+}
+
+export const DEFAULTS: SearchOptions = { mode: "bfs", maxStates: 2_000_000, maxDepth: 1000, maxMemoryMB: 0, exact: false, seed: 1, walks: 1000 };
+
+/** Mulberry32: a small seeded generator (the walks are reproducible from --seed). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The per-state facts no-innocent-hang needs: who is asleep holding nothing, and who is not asleep. */
+export function sleepers(m: Machine, st: MState): { innocent: number; awake: number } {
+  let innocent = 0, awake = 0;
+  for (let i = 0; i < m.c.procs.length; i++) {
+    const p = m.proc(st, i);
+    if (p === null || p.state !== PState.Blocked) { awake |= 1 << i; continue; }
+    if (!holdsLeaseOrPin(st.k, p)) innocent |= 1 << i;
+  }
+  return { innocent, awake };
+}
+
+class Search {
+  private findings = new Map<Property, Finding>();
+  private graph: Graph;
+  private visitedHash: HashVisited | null;
+  private visitedExact: ExactVisited | null;
+  private lanes = new Uint32Array(2);
+  private transitions = 0;
+  private maxDepth = 0;
+  private stopped: SearchResult["stopped"] = null;
+  private pinned = false;
+  private start: number;
+  private lastReport: number;
+  private readonly clock: () => number;
+
+  constructor(private m: Machine, private o: SearchOptions) {
+    this.graph = new Graph(m.c.procs.length);
+    this.visitedHash = o.exact ? null : new HashVisited();
+    this.visitedExact = o.exact ? new ExactVisited() : null;
+    this.clock = o.now ?? (() => 0);
+    this.start = this.clock();
+    this.lastReport = this.start;
+  }
+
+  private get states(): number {
+    return this.graph.size;
+  }
+
+  /** The node of an equal state seen before, or -1 after adding this one as `node`. */
+  private seen(st: MState, node: number): number {
+    if (this.visitedExact !== null) return this.visitedExact.findOrAdd(this.m.key(st), node);
+    hashLanes(st.k, this.m.extra(st), this.lanes);
+    return this.visitedHash!.findOrAdd(this.lanes[0]!, this.lanes[1]!, node);
+  }
+
+  private record(property: Property, moves: () => Move[], detail: string, line: number) {
+    if (this.findings.has(property)) return;
+    this.findings.set(property, { property, moves: moves(), detail, line });
+  }
+
+  /** A new state: invariants, then the state's predicates. */
+  private judgeState(st: MState, path: () => Move[], line: number) {
+    checkInvariants(st.k);
+    if (!this.pinned) this.pinned = st.k.pinsets.some((ps) => ps !== null);
+    const c = corruption(st.k);
+    if (c !== null) this.record("no-corruption", path, c, line);
+    const v = unattributed(st.k);
+    if (v !== null) this.record("pinner-visible", path, v, line);
+  }
+
+  /** A move's call: the predicates over the call and the state it left. */
+  private judgeMove(st: MState, out: StepOut, path: () => Move[]) {
+    const call = out.call;
+    if (call === null) return;
+    const proc = call.prog === this.m.nic ? null : this.m.proc(st, call.prog);
+    const o = { proc, call: call.call.step.name, args: call.args, ret: call.res.ret, data: call.res.data ?? "" };
+    const line = call.call.step.line;
+    const t = untold(st.k, proc, o.call, o.args, o.ret, o.data);
+    if (t !== null) this.record("user-told", path, t, line);
+    const r = unrecoverable(st.k, o);
+    if (r !== null) this.record("recoverable", path, r, line);
+  }
+
+  private tick(depth: number) {
+    if (depth > this.maxDepth) this.maxDepth = depth;
+    if (this.o.progress === undefined || (this.states & 1023) !== 0) return;
+    const now = this.clock();
+    if (now - this.lastReport < 1000) return;
+    this.lastReport = now;
+    this.o.progress({ states: this.states, transitions: this.transitions, depth: this.maxDepth, seconds: (now - this.start) / 1000 });
+  }
+
+  private overMemory(): boolean {
+    if (this.o.maxMemoryMB <= 0 || this.o.memoryMB === undefined || (this.states & 4095) !== 0) return false;
+    return this.o.memoryMB() > this.o.maxMemoryMB;
+  }
+
+  private lineOf(out: StepOut): number {
+    return out.call?.call.step.line ?? 0;
+  }
+
+  /** Breadth first: level by level, so the first failure of each property has a shortest run. */
+  bfs() {
+    const root = this.m.boot();
+    this.seen(root, 0);
+    this.graph.add(-1, -1, 0, sleepers(this.m, root));
+    this.judgeState(root, () => [], 0);
+    let level: { node: number; st: MState }[] = [{ node: 0, st: root }];
+    for (let depth = 0; level.length > 0; depth++) {
+      const next: { node: number; st: MState }[] = [];
+      for (const { node: u, st } of level) {
+        const moves = this.m.moves(st);
+        if (moves.length === 0) continue;
+        if (depth >= this.o.maxDepth) { this.stopped ??= "depth"; continue; }
+        for (const mv of moves) {
+          const c = this.m.clone(st);
+          const out = this.m.step(c, mv);
+          this.transitions++;
+          const path = () => [...this.graph.path(u), mv];
+          this.judgeMove(c, out, path);
+          const id = this.states;
+          const v0 = this.seen(c, id);
+          const v = v0 < 0 ? this.graph.add(u, encodeMove(mv), depth + 1, sleepers(this.m, c)) : v0;
+          this.graph.edge(u, v, this.m.isFault(mv));
+          if (v0 >= 0) continue;
+          this.judgeState(c, path, this.lineOf(out));
+          next.push({ node: v, st: c });
+          this.tick(depth + 1);
+          if (this.states >= this.o.maxStates) { this.stopped = "states"; return; }
+          if (this.overMemory()) { this.stopped = "memory"; return; }
+        }
+      }
+      level = next;
+    }
+  }
+
+  /** Depth first: only the current path's states are held (the graph keeps every edge). */
+  dfs() {
+    const root = this.m.boot();
+    this.seen(root, 0);
+    this.graph.add(-1, -1, 0, sleepers(this.m, root));
+    this.judgeState(root, () => [], 0);
+    const stack: { node: number; st: MState; moves: Move[]; next: number; depth: number }[] = [{ node: 0, st: root, moves: this.m.moves(root), next: 0, depth: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next >= top.moves.length) { stack.pop(); continue; }
+      if (top.depth >= this.o.maxDepth) { this.stopped ??= "depth"; stack.pop(); continue; }
+      const mv = top.moves[top.next++]!;
+      const c = this.m.clone(top.st);
+      const out = this.m.step(c, mv);
+      this.transitions++;
+      const u = top.node;
+      const path = () => [...this.graph.path(u), mv];
+      this.judgeMove(c, out, path);
+      const v0 = this.seen(c, this.states);
+      const v = v0 < 0 ? this.graph.add(u, encodeMove(mv), top.depth + 1, sleepers(this.m, c)) : v0;
+      this.graph.edge(u, v, this.m.isFault(mv));
+      if (v0 >= 0) continue;
+      this.judgeState(c, path, this.lineOf(out));
+      stack.push({ node: v, st: c, moves: this.m.moves(c), next: 0, depth: top.depth + 1 });
+      this.tick(top.depth + 1);
+      if (this.states >= this.o.maxStates) { this.stopped = "states"; return; }
+      if (this.overMemory()) { this.stopped = "memory"; return; }
+    }
+  }
+
+  /** Seeded random walks: no space is finished, so nothing is ever found to hold. */
+  random() {
+    const next = rng(this.o.seed);
+    this.stopped = "random";
+    const counted = new HashVisited();
+    const lanes = new Uint32Array(2);
+    for (let w = 0; w < this.o.walks; w++) {
+      let st = this.m.boot();
+      const moves: Move[] = [];
+      for (let depth = 0; depth < this.o.maxDepth; depth++) {
+        const options = this.m.moves(st);
+        if (options.length === 0) {
+          this.terminalHang(st, moves);
+          break;
+        }
+        const mv = options[Math.floor(next() * options.length)]!;
+        const c = this.m.clone(st);
+        const out = this.m.step(c, mv);
+        this.transitions++;
+        moves.push(mv);
+        const path = () => moves.slice();
+        this.judgeMove(c, out, path);
+        this.judgeState(c, path, this.lineOf(out));
+        hashLanes(c.k, this.m.extra(c), lanes);
+        if (counted.findOrAdd(lanes[0]!, lanes[1]!, counted.size) < 0) this.graph.count();
+        this.tick(depth + 1);
+        st = c;
+      }
+    }
+  }
+
+  /** A state where nothing but faults can move, with an innocent process asleep: a hang for certain. */
+  private terminalHang(st: MState, moves: Move[]) {
+    const { innocent } = sleepers(this.m, st);
+    if (innocent === 0) return;
+    const i = Math.log2(innocent & -innocent);
+    const p = this.m.proc(st, i)!;
+    this.record("no-innocent-hang", () => moves.slice(), hangDetail(this.m, st, i, p.wait?.call ?? ""), 0);
+  }
+
+  result(): SearchResult {
+    const complete = this.stopped === null;
+    if (complete && this.o.mode !== "random") {
+      const hung = this.graph.hangs();
+      if (hung !== null) {
+        const moves = this.graph.path(hung.node);
+        const st = replayState(this.m, moves);
+        this.record("no-innocent-hang", () => moves, hangDetail(this.m, st, hung.proc, this.m.proc(st, hung.proc)?.wait?.call ?? ""), 0);
+      }
+    }
+    const verdicts = {} as Record<Property, Verdict>;
+    for (const p of PROPERTIES) verdicts[p] = this.findings.has(p) ? "fails" : complete ? "holds" : "unknown";
+    const bytes = this.visitedExact?.bytesPerState() ?? this.visitedHash?.bytesPerState() ?? 0;
+    return {
+      complete, stopped: this.stopped, states: this.states, transitions: this.transitions, depth: this.maxDepth,
+      seconds: (this.clock() - this.start) / 1000,
+      verdicts, findings: PROPERTIES.filter((p) => this.findings.has(p)).map((p) => this.findings.get(p)!),
+      storage: { exact: this.o.exact, bytesPerState: bytes + this.graph.bytesPerState(), missProbability: this.o.exact ? 0 : HashVisited.missProbability(this.states) },
+      pinned: this.pinned,
+    };
+  }
+}
+
+function hangDetail(m: Machine, st: MState, i: number, call: string): string {
+  const name = m.c.procs[i]!.name;
+  const wait = m.proc(st, i)?.wait;
+  const untimed = wait !== null && wait !== undefined && wait.wake < 0;
+  const sysctl = untimed && wait.kind === "lease" && st.k.leaseBreakTime <= 0 ? " (fs.lease-break-time=0 gives this wait no timeout)" : "";
+  return `${name} waits in ${call || "its call"} while holding no lease and no pin, and no sequence of moves (other than @any faults) wakes it${sysctl}`;
+}
+
+/** The state a run of moves leads to. */
+export function replayState(m: Machine, moves: readonly Move[]): MState {
+  const st = m.boot();
+  for (const mv of moves) m.step(st, mv);
+  return st;
+}
+
+export function search(m: Machine, opts: Partial<SearchOptions> = {}): SearchResult {
+  const o: SearchOptions = { ...DEFAULTS, ...opts };
+  const s = new Search(m, o);
+  if (o.mode === "bfs") s.bfs();
+  else if (o.mode === "dfs") s.dfs();
+  else s.random();
+  return s.result();
+}
