@@ -108,7 +108,7 @@ class Search {
   /** The node of an equal state seen before, or -1 after adding this one as `node`. */
   private seen(st: MState, node: number): number {
     if (this.visitedExact !== null) return this.visitedExact.findOrAdd(this.m.key(st), node);
-    hashLanes(st.k, this.m.extra(st), this.lanes);
+    hashLanes(st.k, () => this.m.extra(st), this.lanes);
     return this.visitedHash!.findOrAdd(this.lanes[0]!, this.lanes[1]!, node);
   }
 
@@ -249,7 +249,7 @@ class Search {
         const path = () => moves.slice();
         this.judgeMove(c, out, path);
         this.judgeState(c, path, this.lineOf(out));
-        hashLanes(c.k, this.m.extra(c), lanes);
+        hashLanes(c.k, () => this.m.extra(c), lanes);
         if (counted.findOrAdd(lanes[0]!, lanes[1]!, counted.size) < 0) this.graph.count();
         this.tick(depth + 1);
         st = c;

@@ -47,6 +47,7 @@ export function syscall(s: KState, p: Proc, name: string, a: SysArg[], child?: F
   if (p.state === PState.Running) {
     if (r.ret === BLOCKED) p.state = PState.Blocked;
     else if (p.fatal !== 0) { doExit(s, p, PState.Killed, p.fatal); taskWork(s); r.ret = DIED; }
+    else p.sigpend = 0; // back in user space: the caught signals are delivered
   } else if (p.state !== PState.Blocked) r.ret = DIED; // exit(2)
   return r;
 }
@@ -145,6 +146,7 @@ export function resume(s: KState, p: Proc): number {
   if (r !== BLOCKED) {
     p.wait = null;
     p.state = PState.Running;
+    p.sigpend = 0; // back in user space: the caught signals are delivered
   }
   taskWork(s);
   return r;

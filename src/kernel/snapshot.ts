@@ -3,8 +3,13 @@
 // the exact key packs it, the encoding prints it, so the three always agree. Canonical means:
 // what the machine will do next depends on nothing left out. Left out are absolute time (only
 // deadlines relative to now matter), the ever-growing counters (lease ids and list positions
-// become ranks; /proc/vmstat's pin counters, which only `cat` shows), and the policy's ops.
+// become ranks; /proc/vmstat's pin counters, which only `cat` shows), the global order of
+// leases on different files (only the order of /proc/locks' lines shows it), the policy's ops,
+// and the numbering of open files, memory regions, protection domains and pinned pages, which
+// depends on the order in which processes made them: they are renumbered in a canonical
+// order (what holds them, in pid order), so that machines equal up to that numbering are one.
 import type { KState, Proc, OpenFile, Inode, Mount, Lease, Wait, Vma, SigInfo } from "./include/state.js";
+import { PIN_PAGE } from "./include/state.js";
 
 // The copies are literals with the fields in the order the constructors make them, so
 // that copies and originals share hidden classes and the hash's field reads stay fast.
@@ -62,7 +67,10 @@ export function cloneState(s: KState): KState {
 }
 
 /** A 64-bit hash (16 hex digits) of the state's canonical values (and of `extra`, the machine's own). */
-export function hashState(s: KState, extra?: readonly number[]): string {
+/** The machine's own values, computed after the walk (they may use its numbering: canonicalMr, canonicalPd). */
+export type Extra = readonly number[] | (() => readonly number[]);
+
+export function hashState(s: KState, extra?: Extra): string {
   hashLanes(s, extra, LANES);
   const a = LANES[0]!, b = LANES[1]!;
   const H = HEX;
@@ -76,14 +84,15 @@ export function hashState(s: KState, extra?: readonly number[]): string {
 const LANES = new Uint32Array(2);
 
 /** The same 64 bits as two unsigned 32-bit halves in `out`, with no string made (the explorer's visited set). */
-export function hashLanes(s: KState, extra: readonly number[] | undefined, out: Uint32Array) {
+export function hashLanes(s: KState, extra: Extra | undefined, out: Uint32Array) {
   EXACT = false;
   walk(s);
   if (extra !== undefined) appendExtra(extra);
   digest(out);
 }
 
-function appendExtra(extra: readonly number[]) {
+function appendExtra(e: Extra) {
+  const extra = typeof e === "function" ? e() : e;
   room(extra.length + 1);
   BUF[LEN++] = -5;
   for (let i = 0; i < extra.length; i++) BUF[LEN++] = extra[i]!;
@@ -93,7 +102,7 @@ function appendExtra(extra: readonly number[]) {
  * The exact canonical key: the same values, strings by an interned number (no collisions),
  * packed as a string. Equal keys, equal machines: what the explorer stores with --exact.
  */
-export function stateKey(s: KState, extra?: readonly number[]): string {
+export function stateKey(s: KState, extra?: Extra): string {
   EXACT = true;
   walk(s);
   if (extra !== undefined) appendExtra(extra);
@@ -124,7 +133,6 @@ function relWake(s: KState, t: number): number {
 
 // Lease ids and sequence numbers become ranks: scratch arrays reused by every walk.
 let LEASE_IDS: number[] = [];
-let LEASE_SEQS: number[] = [];
 let WAIT_SEQS: number[] = [];
 
 function rankOf(xs: number[], x: number): number {
@@ -134,16 +142,81 @@ function rankOf(xs: number[], x: number): number {
 
 function prepareRanks(s: KState) {
   LEASE_IDS.length = 0;
-  LEASE_SEQS.length = 0;
   WAIT_SEQS.length = 0;
   for (let i = 0; i < s.inodes.length; i++) {
     const inode = s.inodes[i];
     if (inode === null || inode === undefined) continue;
-    for (let k = 0; k < inode.leases.length; k++) { LEASE_IDS.push(inode.leases[k]!.id); LEASE_SEQS.push(inode.leases[k]!.seq); }
+    for (let k = 0; k < inode.leases.length; k++) LEASE_IDS.push(inode.leases[k]!.id);
   }
   for (let i = 0; i < s.procs.length; i++) { const w = s.procs[i]!.wait; if (w !== null && w.blocker !== NO_BLOCKER) WAIT_SEQS.push(w.seq); }
-  if (LEASE_SEQS.length > 1) LEASE_SEQS.sort((a, b) => a - b);
   if (WAIT_SEQS.length > 1) WAIT_SEQS.sort((a, b) => a - b);
+}
+
+// ---- canonical numbering of files, memory regions, protection domains and pinned pages ----
+
+/** Old id -> canonical id (-1: not live), and the live ids in canonical order. */
+let FMAP: Int32Array = new Int32Array(64), PSMAP: Int32Array = new Int32Array(64), PDMAP: Int32Array = new Int32Array(64), PGMAP: Int32Array = new Int32Array(64);
+const FORDER: number[] = [], PSORDER: number[] = [], PDORDER: number[] = [], PGORDER: number[] = [];
+
+function sized(a: Int32Array, n: number): Int32Array {
+  const b = a.length >= n ? a : new Int32Array(Math.max(n, a.length * 2));
+  b.fill(-1, 0, n);
+  return b;
+}
+
+function seeFile(s: KState, id: number) {
+  if (id >= 0 && id < s.files.length && FMAP[id]! < 0 && s.files[id] !== null) { FMAP[id] = FORDER.length; FORDER.push(id); }
+}
+
+/** The canonical order: files by what holds them (processes in pid order: descriptors, mappings, sleeps; then leases, memory regions, domains). */
+function renumber(s: KState) {
+  FMAP = sized(FMAP, s.files.length); FORDER.length = 0;
+  PSMAP = sized(PSMAP, s.pinsets.length); PSORDER.length = 0;
+  PDMAP = sized(PDMAP, s.pds.length); PDORDER.length = 0;
+  PGMAP = sized(PGMAP, s.pages.length); PGORDER.length = 0;
+  for (let i = 0; i < s.procs.length; i++) {
+    const p = s.procs[i]!;
+    for (let k = 0; k < p.fds.length; k++) seeFile(s, p.fds[k]!);
+    for (let k = 0; k < p.vmas.length; k++) seeFile(s, p.vmas[k]!.file);
+    if (p.wait !== null) seeFile(s, p.wait.file);
+  }
+  for (let i = 0; i < s.inodes.length; i++) {
+    const inode = s.inodes[i];
+    if (inode !== null && inode !== undefined) for (let k = 0; k < inode.leases.length; k++) seeFile(s, inode.leases[k]!.file);
+  }
+  for (let i = 0; i < s.pinsets.length; i++) { const ps = s.pinsets[i]; if (ps !== null && ps !== undefined) { seeFile(s, ps.ctx); seeFile(s, ps.hold); } }
+  for (let i = 0; i < s.pds.length; i++) { const d = s.pds[i]; if (d !== null && d !== undefined) seeFile(s, d.ctx); }
+  for (let i = 0; i < s.files.length; i++) seeFile(s, i);
+  // Memory regions and buffers: by owner, context, range; ties keep their order.
+  for (let i = 0; i < s.pinsets.length; i++) if (s.pinsets[i] !== null && s.pinsets[i] !== undefined) PSORDER.push(i);
+  if (PSORDER.length > 1) PSORDER.sort((a, b) => {
+    const x = s.pinsets[a]!, y = s.pinsets[b]!;
+    return x.pid - y.pid || FMAP[x.ctx]! - FMAP[y.ctx]! || x.addr - y.addr || x.len - y.len || x.access - y.access || (x.kind < y.kind ? -1 : x.kind > y.kind ? 1 : 0) || a - b;
+  });
+  for (let k = 0; k < PSORDER.length; k++) PSMAP[PSORDER[k]!] = k;
+  for (let i = 0; i < s.pds.length; i++) if (s.pds[i] !== null && s.pds[i] !== undefined) PDORDER.push(i);
+  if (PDORDER.length > 1) PDORDER.sort((a, b) => FMAP[s.pds[a]!.ctx]! - FMAP[s.pds[b]!.ctx]! || a - b);
+  for (let k = 0; k < PDORDER.length; k++) PDMAP[PDORDER[k]!] = k;
+  for (let k = 0; k < PSORDER.length; k++) {
+    const q = s.pinsets[PSORDER[k]!]!.pinned;
+    for (let i = 0; i < q.length; i += 4) {
+      const g = q[i + 2]!;
+      if (q[i] === PIN_PAGE && g >= 0 && g < s.pages.length && PGMAP[g]! < 0) { PGMAP[g] = PGORDER.length; PGORDER.push(g); }
+    }
+  }
+  for (let i = 0; i < s.pages.length; i++) if (s.pages[i] !== null && PGMAP[i]! < 0) { PGMAP[i] = PGORDER.length; PGORDER.push(i); }
+}
+
+const fileId = (id: number): number => (id >= 0 ? FMAP[id]! : id);
+
+/** A memory region's handle as the canonical numbering sees it: its rank + 1, or 0 for NULL or a stale handle. */
+export function canonicalMr(id: number): number {
+  return id > 0 && id < PSMAP.length && PSMAP[id]! >= 0 ? PSMAP[id]! + 1 : 0;
+}
+
+/** The same for a protection domain. */
+export function canonicalPd(id: number): number {
+  return id > 0 && id < PDMAP.length && PDMAP[id]! >= 0 ? PDMAP[id]! + 1 : 0;
 }
 
 const NO_BLOCKER = -0x7fffffff;
@@ -151,39 +224,44 @@ const NO_BLOCKER = -0x7fffffff;
 function walk(s: KState) {
   LEN = 0;
   prepareRanks(s);
+  renumber(s);
   room(4);
   BUF[LEN] = S(s.pol.spec); IS_STR[LEN++] = STR_FLAG;
   BUF[LEN++] = s.leaseBreakTime; BUF[LEN++] = s.leasesEnable;
   BUF[LEN++] = s.delayedFput.length;
   for (let i = 0; i < s.procs.length; i++) walkProc(s, s.procs[i]!);
-  room(1); BUF[LEN++] = -2;
-  for (let i = 0; i < s.files.length; i++) walkFile(s.files[i]!);
+  room(2); BUF[LEN++] = -2; BUF[LEN++] = FORDER.length;
+  for (let k = 0; k < FORDER.length; k++) walkFile(s.files[FORDER[k]!]!, k);
   room(1); BUF[LEN++] = -3;
   for (let i = 0; i < s.inodes.length; i++) walkInode(s, s.inodes[i]!);
   for (let i = 0; i < s.mounts.length; i++) walkMount(s.mounts[i]!);
   walkDents(s.dents);
-  for (let i = 0; i < s.pages.length; i++) {
-    const g = s.pages[i]!;
+  room(1); BUF[LEN++] = PGORDER.length;
+  for (let k = 0; k < PGORDER.length; k++) {
+    const g = s.pages[PGORDER[k]!]!;
     room(5);
-    if (g === null) BUF[LEN++] = -1;
-    else { BUF[LEN++] = g.id; BUF[LEN++] = g.ino; BUF[LEN++] = g.index; str(g.data); BUF[LEN++] = g.pins; }
+    BUF[LEN++] = k; BUF[LEN++] = g.ino; BUF[LEN++] = g.index; str(g.data); BUF[LEN++] = g.pins;
   }
-  room(1); BUF[LEN++] = -4;
-  for (let i = 0; i < s.pinsets.length; i++) {
-    const m = s.pinsets[i]!;
-    if (m === null) { room(1); BUF[LEN++] = -1; continue; }
+  room(2); BUF[LEN++] = -4; BUF[LEN++] = PSORDER.length;
+  for (let k = 0; k < PSORDER.length; k++) {
+    const m = s.pinsets[PSORDER[k]!]!;
     room(16);
-    BUF[LEN++] = m.id; str(m.kind); BUF[LEN++] = m.ctx; BUF[LEN++] = m.pd; BUF[LEN++] = m.pid; BUF[LEN++] = m.addr;
+    BUF[LEN++] = k; str(m.kind); BUF[LEN++] = fileId(m.ctx); BUF[LEN++] = m.pd > 0 ? canonicalPd(m.pd) : m.pd; BUF[LEN++] = m.pid; BUF[LEN++] = m.addr;
     BUF[LEN++] = m.len; BUF[LEN++] = m.access; BUF[LEN++] = m.odp ? 1 : 0; BUF[LEN++] = m.dead ? 1 : 0;
-    BUF[LEN++] = rankOf(LEASE_IDS, m.lease); BUF[LEN++] = m.hold;
-    nums(m.pinned);
+    BUF[LEN++] = rankOf(LEASE_IDS, m.lease); BUF[LEN++] = fileId(m.hold);
+    const q = m.pinned;
+    room(q.length + 1);
+    BUF[LEN++] = q.length;
+    for (let i = 0; i < q.length; i += 4) {
+      BUF[LEN++] = q[i]!; BUF[LEN++] = q[i + 1]!; BUF[LEN++] = q[i] === PIN_PAGE ? PGMAP[q[i + 2]!]! : q[i + 2]!; BUF[LEN++] = q[i + 3]!;
+    }
     room(m.files.length + 1);
     BUF[LEN++] = m.files.length;
-    for (let k = 0; k < m.files.length; k++) str(m.files[k]!);
+    for (let k2 = 0; k2 < m.files.length; k2++) str(m.files[k2]!);
   }
-  room(s.pds.length + 1);
-  BUF[LEN++] = s.pds.length;
-  for (let i = 0; i < s.pds.length; i++) { const d = s.pds[i]!; BUF[LEN++] = d === null ? -1 : d.ctx; }
+  room(PDORDER.length + 1);
+  BUF[LEN++] = PDORDER.length;
+  for (let k = 0; k < PDORDER.length; k++) BUF[LEN++] = fileId(s.pds[PDORDER[k]!]!.ctx);
 }
 
 function walkProc(s: KState, p: Proc) {
@@ -199,7 +277,7 @@ function walkProc(s: KState, p: Proc) {
     // A breaker queued under a lease (its rank), under another breaker (-1 - pid), or under none.
     BUF[LEN++] = w.blocker >= 0 ? rankOf(LEASE_IDS, w.blocker) : w.blocker;
     BUF[LEN++] = w.blocker === NO_BLOCKER ? -1 : rankOf(WAIT_SEQS, w.seq);
-    BUF[LEN++] = relWake(s, w.wake); BUF[LEN++] = w.woken ? 1 : 0; BUF[LEN++] = w.timedOut ? 1 : 0; str(w.op); BUF[LEN++] = w.file;
+    BUF[LEN++] = relWake(s, w.wake); BUF[LEN++] = w.woken ? 1 : 0; BUF[LEN++] = w.timedOut ? 1 : 0; str(w.op); BUF[LEN++] = fileId(w.file);
     BUF[LEN++] = w.fd; BUF[LEN++] = w.len; str(w.call); BUF[LEN++] = w.args.length;
     room(w.args.length * 2);
     for (let i = 0; i < w.args.length; i++) {
@@ -207,12 +285,13 @@ function walkProc(s: KState, p: Proc) {
       if (typeof a === "string") { BUF[LEN++] = 1; str(a); } else { BUF[LEN++] = 0; BUF[LEN++] = a; }
     }
   }
-  nums(p.fds);
-  room(p.vmas.length * 6 + p.sigq.length * 4 + 2);
+  room(p.fds.length + p.vmas.length * 6 + p.sigq.length * 4 + 3);
+  BUF[LEN++] = p.fds.length;
+  for (let i = 0; i < p.fds.length; i++) BUF[LEN++] = fileId(p.fds[i]!);
   BUF[LEN++] = p.vmas.length;
   for (let i = 0; i < p.vmas.length; i++) {
     const v = p.vmas[i]!;
-    BUF[LEN++] = v.start; BUF[LEN++] = v.end; BUF[LEN++] = v.file; BUF[LEN++] = v.pgoff; BUF[LEN++] = v.prot; BUF[LEN++] = v.flags;
+    BUF[LEN++] = v.start; BUF[LEN++] = v.end; BUF[LEN++] = fileId(v.file); BUF[LEN++] = v.pgoff; BUF[LEN++] = v.prot; BUF[LEN++] = v.flags;
   }
   BUF[LEN++] = p.sigq.length;
   for (let i = 0; i < p.sigq.length; i++) {
@@ -221,10 +300,9 @@ function walkProc(s: KState, p: Proc) {
   }
 }
 
-function walkFile(f: OpenFile | null) {
+function walkFile(f: OpenFile, id: number) {
   room(12);
-  if (f === null) { BUF[LEN++] = -1; return; }
-  BUF[LEN++] = f.id; BUF[LEN++] = f.kind; BUF[LEN++] = f.ref; BUF[LEN++] = f.ino; BUF[LEN++] = f.flags; BUF[LEN++] = f.fmode; BUF[LEN++] = f.pos;
+  BUF[LEN++] = id; BUF[LEN++] = f.kind; BUF[LEN++] = f.ref; BUF[LEN++] = f.ino; BUF[LEN++] = f.flags; BUF[LEN++] = f.fmode; BUF[LEN++] = f.pos;
   BUF[LEN++] = f.owner; BUF[LEN++] = f.ownerUid; BUF[LEN++] = f.signum; BUF[LEN++] = f.revoked ? 1 : 0; BUF[LEN++] = f.sqEntries;
 }
 
@@ -235,9 +313,9 @@ function walkInode(s: KState, i: Inode | null) {
   BUF[LEN++] = i.readcount; BUF[LEN++] = i.writecount; BUF[LEN++] = i.refs; str(i.path); BUF[LEN++] = i.leases.length;
   for (let k = 0; k < i.leases.length; k++) {
     const l = i.leases[k]!;
-    BUF[LEN++] = rankOf(LEASE_IDS, l.id); BUF[LEN++] = l.file; BUF[LEN++] = l.type; BUF[LEN++] = l.flags;
+    BUF[LEN++] = rankOf(LEASE_IDS, l.id); BUF[LEN++] = fileId(l.file); BUF[LEN++] = l.type; BUF[LEN++] = l.flags;
     BUF[LEN++] = relTime(s, l.breakTime); BUF[LEN++] = relTime(s, l.downgradeTime);
-    BUF[LEN++] = l.pid; BUF[LEN++] = l.faFd; BUF[LEN++] = rankOf(LEASE_SEQS, l.seq); BUF[LEN++] = l.kind; BUF[LEN++] = l.pins;
+    BUF[LEN++] = l.pid; BUF[LEN++] = l.faFd; BUF[LEN++] = l.kind; BUF[LEN++] = l.pins;
   }
   nums(i.map);
 }

@@ -10,7 +10,7 @@ import type { Policy } from "../policy/types.js";
 import { boot as bootKernel } from "../kernel/boot.js";
 import { syscall, runnable, resume, die, tick, nicAccess, DIED, type SysArg, type SysResult } from "../kernel/entry.js";
 import { nextTimer } from "../kernel/sched/exit.js";
-import { cloneState, hashState, stateKey } from "../kernel/snapshot.js";
+import { cloneState, hashState, stateKey, canonicalMr, canonicalPd } from "../kernel/snapshot.js";
 import { resolveArgs } from "../run/resolve.js";
 import { type Compiled, type ProgCall, nicIndex } from "./program.js";
 import { assert } from "../kernel/include/assert.js";
@@ -109,6 +109,12 @@ export class Machine {
 
   procIndex(pid: number): number {
     return this.c.procs.findIndex((p) => p.pid === pid);
+  }
+
+  /** Dead (exited or killed). */
+  gone(m: MState, i: number): boolean {
+    const p = this.proc(m, i);
+    return p !== null && (p.state === PState.Exited || p.state === PState.Killed);
   }
 
   /** A process that may make a call now: alive, in user space, no fatal signal to act on. */
@@ -316,17 +322,25 @@ export class Machine {
 
   /** The state's identity for the visited set: 64-bit hash, or the exact key. */
   hash(m: MState): string {
-    return hashState(m.k, this.extra(m));
+    return hashState(m.k, () => this.extra(m));
   }
 
   key(m: MState): string {
-    return stateKey(m.k, this.extra(m));
+    return stateKey(m.k, () => this.extra(m));
   }
 
-  /** The machine's own part of the state, as numbers. */
+  /**
+   * The machine's own part of the state, as numbers; handles of memory regions and protection
+   * domains in the kernel's canonical numbering (call it after a walk of the same kernel state).
+   */
   extra(m: MState): number[] {
-    const x: number[] = [...m.pc];
-    for (let v = 0; v < m.vars.length; v++) x.push(m.set[v]!, m.vars[v]!);
+    // A process that is gone makes no more moves: where its program stood does not matter.
+    const x: number[] = m.pc.map((pc, i) => (i < this.c.procs.length && this.gone(m, i) ? -1 : pc));
+    const kinds = this.c.varKinds;
+    for (let v = 0; v < m.vars.length; v++) {
+      const val = m.vars[v]!;
+      x.push(m.set[v]!, kinds[v] === "mr" ? canonicalMr(val) : kinds[v] === "pd" ? canonicalPd(val) : val);
+    }
     x.push(...m.pbind, ...m.hrun, ...m.hpc, ...m.hchoice);
     for (const q of m.hq) x.push(q.length, ...q);
     this.c.anys.forEach((a, j) => x.push(a.max === Infinity ? 0 : m.anyUsed[j]!));

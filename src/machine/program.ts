@@ -29,6 +29,8 @@ export interface Compiled {
   handlers: HandlerProg[];
   anys: AnyProg[];
   vars: string[];
+  /** What each `$name` holds, by the call that binds it: a memory region's or a protection domain's handle, or a plain value. */
+  varKinds: ("mr" | "pd" | "value")[];
 }
 
 /** The index of the NIC's program. */
@@ -69,5 +71,10 @@ export function compile(sc: Scenario): Compiled {
   }
   const handlers = sc.handlers.map((h) => ({ proc: index(h.proc), sig: h.sig, optional: h.optional, calls: h.calls.map(prog), line: h.line }));
   const anys = sc.anys.map((a) => ({ proc: index(a.proc), call: prog(a.call), max: a.max, line: a.line }));
-  return { sc, procs, programs, handlers, anys, vars };
+  const varKinds = vars.map((_, v) => {
+    const all = [...programs.flat(), ...handlers.flatMap((h) => h.calls), ...anys.map((a) => a.call)];
+    const binder = all.find((c) => c.bind === v)?.step.name;
+    return binder === "ibv_reg_mr" ? "mr" : binder === "ibv_alloc_pd" ? "pd" : "value";
+  });
+  return { sc, procs, programs, handlers, anys, vars, varKinds };
 }

@@ -84,7 +84,7 @@ export interface Proc {
    * after each move, so between moves this is empty.
    */
   sigq: SigInfo[];
-  /** Catchable signals received since the current syscall began (signal_pending). */
+  /** Catchable signals received since the current syscall began (signal_pending); 0 back in user space. */
   sigpend: number;
   /** A fatal signal to act on when the process next leaves the kernel (0: none). */
   fatal: number;
