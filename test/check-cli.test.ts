@@ -92,3 +92,12 @@ test("verdict: the matrix, with n/a where a policy refuses the setup and every v
   assert.equal(json.length, 11);
   assert.equal(json.find((x: { policy: string }) => x.policy === "linux").setupRefused, true);
 });
+
+test("check --workers 2: the same states, verdicts and counterexamples as one thread", () => {
+  const strip = (out: string) => JSON.parse(out).map((r: { seconds: number }) => ({ ...r, seconds: 0 }));
+  const one = cli("check", "--json", "--policy", "all", CANON);
+  const two = cli("check", "--json", "--workers", "2", "--policy", "all", CANON);
+  assert.equal(two.code, one.code);
+  assert.deepEqual(strip(two.out), strip(one.out));
+  assert.equal(cli("check", "--workers", "2", "--dfs", CANON).code, 2);
+});

@@ -22,7 +22,8 @@ test("every state of every corpus run survives the codec: equal encodings, equal
     for (let k = 0; k < 40; k++) {
       const back = decodeMState(encodeMState(st), m.pol);
       assert.equal(encodeState(back.k), encodeState(st.k), `${f}, step ${k}`);
-      assert.deepEqual(m.extra(back), m.extra(st), `${f}, step ${k}`);
+      const mine = [...m.extra(back)];
+      assert.deepEqual(mine, [...m.extra(st)], `${f}, step ${k}`);
       assert.deepEqual(cloneState(back.k), cloneState(st.k));
       n++;
       const moves = m.moves(st);

@@ -11,7 +11,8 @@ import { scenarioFiles, UsageError } from "./files.js";
 import { loadScenarios } from "./load.js";
 import { parsePolicy, policyVariants } from "../policy/registry.js";
 import { PROPERTIES } from "../props/names.js";
-import { checkScenario, exitStatus, type CheckReport, type CheckOptions } from "../explore/check.js";
+import { checkScenario, checkScenarioWith, exitStatus, type CheckReport, type CheckOptions } from "../explore/check.js";
+import { workerPool } from "../explore/node/pool.js";
 import type { Mode, Progress } from "../explore/search.js";
 import { verdictTable, verdictRows, type VerdictCell } from "../explore/verdict.js";
 import type { Scenario } from "../scenario/ast.js";
@@ -19,7 +20,7 @@ import type { Scenario } from "../scenario/ast.js";
 interface CheckFlags {
   policy?: string; bfs?: boolean; dfs?: boolean; random?: boolean; seed?: string; walks?: string;
   maxStates?: string; maxDepth?: string; maxMemory?: string; exact?: boolean; json?: boolean; out?: string;
-  explain?: boolean; mermaid?: boolean;
+  explain?: boolean; mermaid?: boolean; workers?: string;
 }
 
 /** 1 (a finding) over 4 (a search that did not finish) over 0. */
@@ -55,6 +56,13 @@ function searchOptions(f: CheckFlags): CheckOptions {
   if (walks !== undefined) o.walks = walks;
   if ((f.seed !== undefined || f.walks !== undefined) && o.mode !== "random") throw new UsageError("--seed and --walks go with --random");
   return o;
+}
+
+/** One check, in this thread or, with workers > 1, breadth first over worker threads (the same answers). */
+async function runCheck(sc: Scenario, policy: string, opts: CheckOptions, workers: number): Promise<CheckReport> {
+  if (workers <= 1) return checkScenario(sc, policy, opts);
+  const pool = workerPool(workers, sc, policy, opts.exact === true);
+  try { return await checkScenarioWith(sc, policy, opts, pool.expand); } finally { await pool.close(); }
 }
 
 /** Progress on stderr, at least once a second, only on a terminal. */
@@ -106,13 +114,15 @@ function formatCheck(r: CheckReport, f: CheckFlags): string {
 async function cmdCheck(files: string[], f: CheckFlags): Promise<number> {
   const scs = loadScenarios(scenarioFiles(files));
   const opts = searchOptions(f);
+  const workers = intOption("workers", f.workers) ?? 1;
+  if (workers > 1 && opts.mode !== "bfs") throw new UsageError("--workers goes with the breadth-first search (--bfs)");
   const reports: CheckReport[] = [];
   let status = 0;
   for (const sc of scs) {
     for (const policy of policiesFor(sc, f.policy)) {
       const bar = progressBar(`${sc.name} under ${policy}:`);
       let r: CheckReport;
-      try { r = checkScenario(sc, policy, { ...opts, progress: bar.update }); } finally { bar.stop(); }
+      try { r = await runCheck(sc, policy, { ...opts, progress: bar.update }, workers); } finally { bar.stop(); }
       reports.push(r);
       status = worst(status, exitStatus(r));
       if (f.out !== undefined) {
@@ -177,6 +187,7 @@ export function registerCheckCommands(program: Command, done: (code: number) => 
     .option("--exact", "store full states, not 64-bit hashes").option("--json", "print one JSON object per policy explored, in an array")
     .option("--out <dir>", "write each counterexample as DIR/NAME.POLICY.PROPERTY.scn").option("--explain", "under each step of a counterexample, what it changed")
     .option("--mermaid", "each counterexample as a Mermaid sequence diagram too")
+    .option("--workers <n>", "expand each breadth-first level in n worker threads (the same answers; default 1)")
     .addHelpText("after", "\nExit status: 0 every property holds (or every verdict is as the script's @expect lines say), 1 a property fails\n(or a verdict differs from an @expect line), 2 the script cannot be run, 4 a bound or the memory cap stopped the\nsearch before anything was found (verdicts unknown, never holds). 70: a bug in the model.")
     .action(async (files: string[], f: CheckFlags) => { done(await cmdCheck(files, f)); });
   program.command("verdict").description("every script under every policy: which proposal keeps which promise (npm start)")

@@ -6,7 +6,7 @@ import { Machine } from "../machine/machine.js";
 import { compile } from "../machine/program.js";
 import { policyNamed } from "../policy/registry.js";
 import { PROPERTIES, type Property } from "../props/names.js";
-import { search, type SearchOptions, type SearchResult, type Verdict } from "./search.js";
+import { search, searchWith, type LevelExpander, type SearchOptions, type SearchResult, type Verdict } from "./search.js";
 import { replay, writeScript, mermaid, policySlug } from "./trace.js";
 
 export interface Counterexample {
@@ -47,12 +47,29 @@ export interface CheckOptions extends Partial<SearchOptions> {
   explain?: boolean;
 }
 
+function machineFor(sc: Scenario, policy: string): Machine {
+  return new Machine(compile(sc), policyNamed(policy), { handlers: true });
+}
+
+function bounds(sc: Scenario): Partial<SearchOptions> {
+  const b: Partial<SearchOptions> = {};
+  if (sc.bound.states !== null) b.maxStates = sc.bound.states;
+  if (sc.bound.depth !== null) b.maxDepth = sc.bound.depth;
+  return b;
+}
+
 export function checkScenario(sc: Scenario, policy: string, opts: CheckOptions = {}): CheckReport {
-  const m = new Machine(compile(sc), policyNamed(policy), { handlers: true });
-  const bounds: Partial<SearchOptions> = {};
-  if (sc.bound.states !== null) bounds.maxStates = sc.bound.states;
-  if (sc.bound.depth !== null) bounds.maxDepth = sc.bound.depth;
-  const r = search(m, { ...bounds, ...opts });
+  const m = machineFor(sc, policy);
+  return report(sc, policy, m, search(m, { ...bounds(sc), ...opts }), opts);
+}
+
+/** The same, breadth first with each level expanded by `expandLevel` (worker threads): the same report. */
+export async function checkScenarioWith(sc: Scenario, policy: string, opts: CheckOptions, expandLevel: LevelExpander): Promise<CheckReport> {
+  const m = machineFor(sc, policy);
+  return report(sc, policy, m, await searchWith(m, { ...bounds(sc), ...opts }, expandLevel), opts);
+}
+
+function report(sc: Scenario, policy: string, m: Machine, r: SearchResult, opts: CheckOptions): CheckReport {
   const counterexamples = r.findings.map((f): Counterexample => {
     const trace = replay(m, f.moves);
     const name = `${sc.name}.${policySlug(policy)}.${f.property}`;

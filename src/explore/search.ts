@@ -2,17 +2,18 @@
 // so each property's first failure is found by a shortest run; depth first to save memory;
 // or seeded random walks for spaces too big to finish), the five properties judged on the way,
 // and no-innocent-hang judged on the reachable graph once it is complete.
-import { encodeMove, type Machine, type MState, type Move, type StepOut } from "../machine/machine.js";
+import { encodeMove, decodeMove, type Machine, type MState, type Move, type StepOut } from "../machine/machine.js";
+import { expand, judge, sleepers, type Succ } from "./expand.js";
+import { assert } from "../kernel/include/assert.js";
 import type { Property } from "../props/names.js";
 import { PROPERTIES } from "../props/names.js";
-import { corruption, unattributed, untold, holdsLeaseOrPin } from "../props/predicates.js";
+import { corruption, unattributed, untold } from "../props/predicates.js";
 import { unrecoverable } from "../props/recoverable.js";
 import { checkInvariants } from "../kernel/check.js";
-import { PState } from "../kernel/include/state.js";
 import { HashVisited, ExactVisited } from "./visited.js";
 import { Graph } from "./graph.js";
 import { hashLanes } from "../kernel/snapshot.js";
-import { encodeMState, decodeMState } from "../machine/codec.js";
+import { encodeMState } from "../machine/codec.js";
 
 export type Mode = "bfs" | "dfs" | "random";
 export type Verdict = "holds" | "fails" | "unknown";
@@ -65,17 +66,6 @@ function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** The per-state facts no-innocent-hang needs: who is asleep holding nothing, and who is not asleep. */
-export function sleepers(m: Machine, st: MState): { innocent: number; awake: number } {
-  let innocent = 0, awake = 0;
-  for (let i = 0; i < m.c.procs.length; i++) {
-    const p = m.proc(st, i);
-    if (p === null || p.state !== PState.Blocked) { awake |= 1 << i; continue; }
-    if (!holdsLeaseOrPin(st.k, p)) innocent |= 1 << i;
-  }
-  return { innocent, awake };
 }
 
 class Search {
@@ -158,42 +148,83 @@ class Search {
     return out.call?.call.step.line ?? 0;
   }
 
-  /** Breadth first: level by level, so the first failure of each property has a shortest run. */
-  bfs() {
+  /** Finds or adds a successor's identity: the node of an equal state seen before, or -1 after adding `node`. */
+  private seenSucc(x: Succ, node: number): number {
+    if (this.visitedExact !== null) return this.visitedExact.findOrAdd(x.key, node);
+    return this.visitedHash!.findOrAdd(x.a, x.b, node);
+  }
+
+  /** Whether a state was seen (for expand: it then neither judges nor encodes it). */
+  readonly known = (a: number, b: number, key: string): boolean =>
+    this.visitedExact !== null ? this.visitedExact.has(key) : this.visitedHash!.has(a, b);
+
+  /** The start of a breadth-first search: the first level. */
+  private root(): { node: number; st: Uint8Array }[] {
     const root = this.m.boot();
     this.seen(root, 0);
-    this.graph.add(-1, -1, 0, sleepers(this.m, root));
-    this.judgeState(root, () => [], 0);
-    // The states still to expand are kept as bytes (codec.ts): a tree of objects per state
-    // made the garbage collector take half the time.
-    let level: { node: number; st: Uint8Array }[] = [{ node: 0, st: encodeMState(root) }];
+    const j = judge(this.m, root);
+    this.graph.add(-1, -1, 0, j);
+    this.judged(j, () => [], 0);
+    return [{ node: 0, st: encodeMState(root) }];
+  }
+
+  /**
+   * The successors of node u (at `depth`), in order: the transitions recorded, the new states
+   * queued (as bytes: a tree of objects per queued state made the garbage collector take half
+   * the time). False when a bound stops the search.
+   */
+  private accept(u: number, depth: number, list: Succ[], next: { node: number; st: Uint8Array }[]): boolean {
+    if (list.length === 0) return true;
+    if (depth >= this.o.maxDepth) { this.stopped ??= "depth"; return true; }
+    for (const x of list) {
+      this.transitions++;
+      const path = () => [...this.graph.path(u), decodeMove(x.move)];
+      if (x.told !== null) this.record("user-told", path, x.told, x.line);
+      if (x.recov !== null) this.record("recoverable", path, x.recov, x.line);
+      const v0 = this.seenSucc(x, this.states);
+      if (v0 >= 0) { this.graph.edge(u, v0, x.fault); continue; }
+      assert(x.bytes !== null, "a new state came without its bytes");
+      const v = this.graph.add(u, x.move, depth + 1, x);
+      this.graph.edge(u, v, x.fault);
+      this.judged(x, path, x.line);
+      next.push({ node: v, st: x.bytes });
+      this.tick(depth + 1);
+      if (this.states >= this.o.maxStates) { this.stopped = "states"; return false; }
+      if (this.overMemory()) { this.stopped = "memory"; return false; }
+    }
+    return true;
+  }
+
+  /** Breadth first, level by level, so the first failure of each property has a shortest run. */
+  bfs() {
+    let level = this.root();
     for (let depth = 0; level.length > 0; depth++) {
       const next: { node: number; st: Uint8Array }[] = [];
-      for (const { node: u, st: bytes } of level) {
-        const st = decodeMState(bytes, this.m.pol);
-        const moves = this.m.moves(st);
-        if (moves.length === 0) continue;
-        if (depth >= this.o.maxDepth) { this.stopped ??= "depth"; continue; }
-        for (const mv of moves) {
-          const c = this.m.clone(st);
-          const out = this.m.step(c, mv);
-          this.transitions++;
-          const path = () => [...this.graph.path(u), mv];
-          this.judgeMove(c, out, path);
-          const id = this.states;
-          const v0 = this.seen(c, id);
-          const v = v0 < 0 ? this.graph.add(u, encodeMove(mv), depth + 1, sleepers(this.m, c)) : v0;
-          this.graph.edge(u, v, this.m.isFault(mv));
-          if (v0 >= 0) continue;
-          this.judgeState(c, path, this.lineOf(out));
-          next.push({ node: v, st: encodeMState(c) });
-          this.tick(depth + 1);
-          if (this.states >= this.o.maxStates) { this.stopped = "states"; return; }
-          if (this.overMemory()) { this.stopped = "memory"; return; }
-        }
-      }
+      for (const { node, st } of level) if (!this.accept(node, depth, expand(this.m, st, this.o.exact, this.known), next)) return;
       level = next;
     }
+  }
+
+  /** The same, with each level's states expanded elsewhere (workers), and their successors taken in order. */
+  async bfsWith(expandLevel: LevelExpander) {
+    let level = this.root();
+    for (let depth = 0; level.length > 0; depth++) {
+      const next: { node: number; st: Uint8Array }[] = [];
+      let stop = false;
+      await expandLevel(level.map((x) => x.st), this.known, (k, list) => {
+        if (!stop && !this.accept(level[k]!.node, depth, list, next)) stop = true;
+        return !stop;
+      });
+      if (stop) return;
+      level = next;
+    }
+  }
+
+  /** A new state's judgement, recorded. */
+  private judged(j: { corr: string | null; vis: string | null; registered: boolean }, path: () => Move[], line: number) {
+    if (j.registered) this.pinned = true;
+    if (j.corr !== null) this.record("no-corruption", path, j.corr, line);
+    if (j.vis !== null) this.record("pinner-visible", path, j.vis, line);
   }
 
   /** Depth first: only the current path's states are held (the graph keeps every edge). */
@@ -304,11 +335,27 @@ export function replayState(m: Machine, moves: readonly Move[]): MState {
   return st;
 }
 
+/** The search, in this thread. */
 export function search(m: Machine, opts: Partial<SearchOptions> = {}): SearchResult {
   const o: SearchOptions = { ...DEFAULTS, ...opts };
   const s = new Search(m, o);
   if (o.mode === "bfs") s.bfs();
   else if (o.mode === "dfs") s.dfs();
   else s.random();
+  return s.result();
+}
+
+/**
+ * Expands a level of states elsewhere (workers): calls `take(k, successors)` for k = 0, 1, ...
+ * in order; `take` returns false when the search stops. `known` says which states were seen.
+ */
+export type LevelExpander = (level: Uint8Array[], known: (a: number, b: number, key: string) => boolean,
+  take: (k: number, list: Succ[]) => boolean) => Promise<void>;
+
+/** Breadth first with the levels expanded elsewhere (workers): the same answers as search(). */
+export async function searchWith(m: Machine, opts: Partial<SearchOptions>, expandLevel: LevelExpander): Promise<SearchResult> {
+  const o: SearchOptions = { ...DEFAULTS, ...opts, mode: "bfs" };
+  const s = new Search(m, o);
+  await s.bfsWith(expandLevel);
   return s.result();
 }

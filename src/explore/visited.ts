@@ -43,6 +43,16 @@ export class HashVisited implements Visited {
     }
   }
 
+  has(a: number, b: number): boolean {
+    let i = (Math.imul(a ^ (b >>> 7), 0x9e3779b1) >>> 0) & this.mask;
+    for (;;) {
+      const n = this.node[i]!;
+      if (n < 0) return false;
+      if (this.hi[i] === a && this.lo[i] === b) return true;
+      i = (i + 1) & this.mask;
+    }
+  }
+
   private grow() {
     const { hi, lo, node } = this;
     const cap = node.length * 2;
@@ -75,6 +85,10 @@ export class ExactVisited implements Visited {
 
   get size(): number {
     return this.map.size;
+  }
+
+  has(key: string): boolean {
+    return this.map.has(key);
   }
 
   findOrAdd(key: string, node: number): number {

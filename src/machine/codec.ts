@@ -1,20 +1,12 @@
 // A machine state as bytes, and back: how the explorer keeps the states it has still to
 // expand (SPIN's state vector). One byte array per state instead of a tree of objects: the
 // garbage collector does not walk it (it took half the search's time), and it is about a
-// quarter of the size. Numbers are zigzag varints (integers up to 2^53), strings interned.
+// quarter of the size. Numbers are zigzag varints (integers up to 2^53); each state carries
+// its strings (latin1, each written once, then by number), so any thread can read it.
 import type { KState, Proc, OpenFile, Inode, Mount, Lease, Wait, Vma, PinSet, Page } from "../kernel/include/state.js";
 import type { Policy } from "../policy/types.js";
 import type { MState } from "./machine.js";
 import { assert } from "../kernel/include/assert.js";
-
-const STRINGS: string[] = [];
-const STRING_IDS = new Map<string, number>();
-
-function intern(s: string): number {
-  let id = STRING_IDS.get(s);
-  if (id === undefined) { id = STRINGS.length; STRINGS.push(s); STRING_IDS.set(s, id); }
-  return id;
-}
 
 /** One buffer for every encoding (the result is a copy of what was written). */
 let OUT = new Uint8Array(1 << 14);
@@ -22,6 +14,7 @@ let OUT = new Uint8Array(1 << 14);
 class Out {
   buf = OUT;
   n = 0;
+  private strings = new Map<string, number>();
   num(v: number) {
     if (this.n + 10 > this.buf.length) { const b = new Uint8Array(this.buf.length * 2); b.set(this.buf); this.buf = OUT = b; }
     if (v >= -0x20000000 && v < 0x20000000 && (v | 0) === v) {
@@ -37,13 +30,26 @@ class Out {
     this.buf[this.n++] = z;
   }
   bool(b: boolean) { this.num(b ? 1 : 0); }
-  str(s: string) { this.num(intern(s)); }
+  /** A string seen before in this state: its number, doubled; a new one: its length, doubled plus one, then its bytes. */
+  str(s: string) {
+    const id = this.strings.get(s);
+    if (id !== undefined) { this.num(id * 2); return; }
+    this.strings.set(s, this.strings.size);
+    this.num(s.length * 2 + 1);
+    if (this.n + s.length > this.buf.length) { const b = new Uint8Array(Math.max(this.buf.length * 2, this.n + s.length + 16)); b.set(this.buf); this.buf = OUT = b; }
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      assert(c <= 0xff, "codec: strings are latin1");
+      this.buf[this.n++] = c;
+    }
+  }
   nums(xs: readonly number[]) { this.num(xs.length); for (let i = 0; i < xs.length; i++) this.num(xs[i]!); }
   strs(xs: readonly string[]) { this.num(xs.length); for (let i = 0; i < xs.length; i++) this.str(xs[i]!); }
 }
 
 class In {
   i = 0;
+  private strings: string[] = [];
   constructor(private b: Uint8Array) {}
   num(): number {
     const b = this.b;
@@ -54,7 +60,15 @@ class In {
     return v % 2 === 1 ? -(v + 1) / 2 : v / 2;
   }
   bool(): boolean { return this.num() === 1; }
-  str(): string { return STRINGS[this.num()]!; }
+  str(): string {
+    const v = this.num();
+    if (v % 2 === 0) return this.strings[v / 2]!;
+    const len = (v - 1) / 2;
+    let s = "";
+    for (let i = 0; i < len; i++) s += String.fromCharCode(this.b[this.i++]!);
+    this.strings.push(s);
+    return s;
+  }
   nums(): number[] { const n = this.num(); const a = new Array<number>(n); for (let i = 0; i < n; i++) a[i] = this.num(); return a; }
   strs(): string[] { const n = this.num(); const a = new Array<string>(n); for (let i = 0; i < n; i++) a[i] = this.str(); return a; }
 }

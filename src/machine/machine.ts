@@ -334,16 +334,23 @@ export class Machine {
    * domains in the kernel's canonical numbering (call it after a walk of the same kernel state).
    */
   extra(m: MState): number[] {
+    const x = this.scratch;
+    x.length = 0;
+    const n = this.c.procs.length;
     // A process that is gone makes no more moves: where its program stood does not matter.
-    const x: number[] = m.pc.map((pc, i) => (i < this.c.procs.length && this.gone(m, i) ? -1 : pc));
+    for (let i = 0; i < m.pc.length; i++) x.push(i < n && this.gone(m, i) ? -1 : m.pc[i]!);
     const kinds = this.c.varKinds;
     for (let v = 0; v < m.vars.length; v++) {
       const val = m.vars[v]!;
       x.push(m.set[v]!, kinds[v] === "mr" ? canonicalMr(val) : kinds[v] === "pd" ? canonicalPd(val) : val);
     }
-    x.push(...m.pbind, ...m.hrun, ...m.hpc, ...m.hchoice);
-    for (const q of m.hq) x.push(q.length, ...q);
-    this.c.anys.forEach((a, j) => x.push(a.max === Infinity ? 0 : m.anyUsed[j]!));
+    for (let i = 0; i < n; i++) x.push(m.pbind[i]!, m.hrun[i]!, m.hpc[i]!);
+    for (let j = 0; j < m.hchoice.length; j++) x.push(m.hchoice[j]!);
+    for (let i = 0; i < n; i++) { const q = m.hq[i]!; x.push(q.length); for (let k = 0; k < q.length; k++) x.push(q[k]!); }
+    for (let j = 0; j < this.c.anys.length; j++) x.push(this.c.anys[j]!.max === Infinity ? 0 : m.anyUsed[j]!);
     return x;
   }
+
+  /** The array extra() fills (reused: its values are read at once). */
+  private scratch: number[] = [];
 }
