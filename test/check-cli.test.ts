@@ -101,3 +101,28 @@ test("check --workers 2: the same states, verdicts and counterexamples as one th
   assert.deepEqual(strip(two.out), strip(one.out));
   assert.equal(cli("check", "--workers", "2", "--dfs", CANON).code, 2);
 });
+
+test("random walks split into shards run in separate processes merge into the verdict of one job", async () => {
+  const { spawn } = await import("node:child_process");
+  const args = ["check", "--random", "--walks", "90", "--seed", "3", "--json", "--policy", "all", CANON];
+  const run = (extra: string[], out: string) => new Promise<void>((resolve, reject) => {
+    const env = { ...process.env };
+    delete env.FORCE_COLOR;
+    const p = spawn(process.execPath, [BIN, ...args, ...extra], { cwd: ROOT, env });
+    let text = "";
+    p.stdout.on("data", (d) => { text += d; });
+    p.on("close", (code) => { if (code === 2 || code === null) reject(new Error(`exit ${code}`)); else { writeFileSync(out, text); resolve(); } });
+  });
+  const shards = [0, 1, 2].map((i) => join(dir, `shard${i}.json`));
+  await Promise.all(shards.map((f, i) => run(["--shard", `${i}/3`], f)));
+  await run([], join(dir, "whole.json"));
+  const merged = cli("verdict", "--merge", "--json", ...shards);
+  const whole = cli("verdict", "--merge", "--json", join(dir, "whole.json"));
+  assert.equal(merged.code, whole.code);
+  const view = (out: string) => JSON.parse(out).map((r: { policy: string; verdicts: unknown; shortest: unknown; complete: boolean }) => [r.policy, r.verdicts, r.shortest, r.complete]);
+  assert.deepEqual(view(merged.out), view(whole.out));
+  for (const f of shards) assert.ok(JSON.parse(readFileSync(f, "utf8")).every((r: { shard: string }) => /^\d\/3$/.test(r.shard)));
+  assert.equal(cli("check", "--shard", "1/3", CANON).code, 2, "a shard of an exhaustive search is refused");
+  assert.equal(cli("check", "--random", "--shard", "3/3", CANON).code, 2);
+  assert.equal(cli("verdict", "--merge", CANON).code, 2, "a script is not a report");
+});

@@ -15,12 +15,13 @@ import { checkScenario, checkScenarioWith, exitStatus, type CheckReport, type Ch
 import { workerPool } from "../explore/node/pool.js";
 import type { Mode, Progress } from "../explore/search.js";
 import { verdictTable, verdictRows, type VerdictCell } from "../explore/verdict.js";
+import { mergeReports, MergeError, type JsonReport } from "../explore/merge.js";
 import type { Scenario } from "../scenario/ast.js";
 
 interface CheckFlags {
   policy?: string; bfs?: boolean; dfs?: boolean; random?: boolean; seed?: string; walks?: string;
   maxStates?: string; maxDepth?: string; maxMemory?: string; exact?: boolean; json?: boolean; out?: string;
-  explain?: boolean; mermaid?: boolean; workers?: string;
+  explain?: boolean; mermaid?: boolean; workers?: string; shard?: string;
 }
 
 /** 1 (a finding) over 4 (a search that did not finish) over 0. */
@@ -55,6 +56,12 @@ function searchOptions(f: CheckFlags): CheckOptions {
   if (seed !== undefined) o.seed = seed;
   if (walks !== undefined) o.walks = walks;
   if ((f.seed !== undefined || f.walks !== undefined) && o.mode !== "random") throw new UsageError("--seed and --walks go with --random");
+  if (f.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(f.shard);
+    if (m === null || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard takes I/N with 0 <= I < N, not ${JSON.stringify(f.shard)}`);
+    if (o.mode !== "random") throw new UsageError("--shard goes with --random (an exhaustive search cannot be split without the jobs talking to each other)");
+    o.shard = [Number(m[1]), Number(m[2])];
+  }
   return o;
 }
 
@@ -87,6 +94,7 @@ function fmtCount(n: number): string {
 }
 
 export function storageLine(r: CheckReport): string {
+  if (r.stopped === "random") return "random walks keep no states (the states figure counts the distinct states they passed through)";
   if (r.storage.exact) return `states stored exactly (${Math.round(r.storage.bytesPerState)} bytes each)`;
   const p = r.storage.missProbability;
   return `states stored as 64-bit hashes (${Math.round(r.storage.bytesPerState)} bytes each); P(a state was missed) < ${p < 1e-15 ? "1e-15" : p.toExponential(1)}`;
@@ -117,6 +125,7 @@ async function cmdCheck(files: string[], f: CheckFlags): Promise<number> {
   const workers = intOption("workers", f.workers) ?? 1;
   if (workers > 1 && opts.mode !== "bfs") throw new UsageError("--workers goes with the breadth-first search (--bfs)");
   const reports: CheckReport[] = [];
+  const shardOf = new Map<CheckReport, string>();
   let status = 0;
   for (const sc of scs) {
     for (const policy of policiesFor(sc, f.policy)) {
@@ -124,6 +133,7 @@ async function cmdCheck(files: string[], f: CheckFlags): Promise<number> {
       let r: CheckReport;
       try { r = await runCheck(sc, policy, { ...opts, progress: bar.update }, workers); } finally { bar.stop(); }
       reports.push(r);
+      if (f.shard !== undefined) shardOf.set(r, f.shard);
       status = worst(status, exitStatus(r));
       if (f.out !== undefined) {
         mkdirSync(f.out, { recursive: true });
@@ -135,21 +145,45 @@ async function cmdCheck(files: string[], f: CheckFlags): Promise<number> {
       if (!f.json) process.stdout.write(formatCheck(r, f) + "\n\n");
     }
   }
-  if (f.json) process.stdout.write(JSON.stringify(reports.map(jsonReport), null, 2) + "\n");
+  if (f.json) process.stdout.write(JSON.stringify(reports.map((r) => jsonReport(r, shardOf.get(r) ?? null)), null, 2) + "\n");
   return status;
 }
 
 /** The contract's JSON for one policy explored (EXPLORATION.md), with the file it came from. */
-export function jsonReport(r: CheckReport) {
+export function jsonReport(r: CheckReport, shard: string | null = null) {
   return {
-    file: r.file, scenario: r.scenario, policy: r.policy, complete: r.complete, stopped: r.stopped, states: r.states,
+    file: r.file, scenario: r.scenario, policy: r.policy, shard, setupRefused: r.setupRefused, complete: r.complete, stopped: r.stopped, states: r.states,
     transitions: r.transitions, depth: r.depth, seconds: Number(r.seconds.toFixed(3)), verdicts: r.verdicts,
     counterexamples: r.counterexamples.map((c) => ({ property: c.property, length: c.length, line: c.line, detail: c.detail, script: c.script })),
     storage: r.storage, expect: r.expectChecked ? { matches: r.expectDiffers.length === 0, differs: r.expectDiffers } : null,
   };
 }
 
-async function cmdVerdict(files: string[], f: { json?: boolean; wide?: boolean; policy?: string; maxStates?: string }): Promise<number> {
+/** verdict --merge: the jobs' JSON reports, merged into one verdict per script and policy. */
+function cmdMerge(files: string[], f: { json?: boolean; wide?: boolean }): number {
+  if (files.length === 0) throw new UsageError("--merge needs the JSON files of check --json");
+  const all: JsonReport[] = [];
+  for (const file of files) {
+    let data: unknown;
+    try { data = JSON.parse(readFileSync(file, "utf8")); } catch (e) { throw new UsageError(`${file}: ${e instanceof SyntaxError ? "not JSON" : "cannot read"}`); }
+    if (!Array.isArray(data)) throw new UsageError(`${file}: not the array daxlease check --json prints`);
+    all.push(...(data as JsonReport[]));
+  }
+  let merged: CheckReport[];
+  try { merged = mergeReports(all); } catch (e) { if (e instanceof MergeError) throw new UsageError(e.message); throw e; }
+  const policies = [...new Set(merged.map((r) => r.policy))];
+  const cells: VerdictCell[] = merged.map((report) => {
+    let question = "Other scripts";
+    try { question = /^#\s*question:\s*(.+)$/im.exec(readFileSync(report.file, "utf8"))?.[1]?.trim() ?? question; } catch { /* the script is not here */ }
+    return { question, report, written: report.policy };
+  });
+  if (f.json) process.stdout.write(JSON.stringify(verdictRows(cells), null, 2) + "\n");
+  else process.stdout.write(verdictTable(cells, policies, { wide: f.wide === true, color: (s, bad) => (bad ? pc.red(s) : s) }) + "\n");
+  return merged.some((r) => r.expectChecked && r.expectDiffers.length > 0) ? 1 : merged.some((r) => !r.complete) ? 4 : 0;
+}
+
+async function cmdVerdict(files: string[], f: { json?: boolean; wide?: boolean; policy?: string; maxStates?: string; merge?: boolean }): Promise<number> {
+  if (f.merge) return cmdMerge(files, f);
   const dirs = files.length ? files : [new URL("../../../scenarios/explore", import.meta.url).pathname];
   const paths = scenarioFiles(dirs);
   const scs = loadScenarios(paths);
@@ -188,12 +222,14 @@ export function registerCheckCommands(program: Command, done: (code: number) => 
     .option("--out <dir>", "write each counterexample as DIR/NAME.POLICY.PROPERTY.scn").option("--explain", "under each step of a counterexample, what it changed")
     .option("--mermaid", "each counterexample as a Mermaid sequence diagram too")
     .option("--workers <n>", "expand each breadth-first level in n worker threads (the same answers; default 1)")
+    .option("--shard <i/n>", "with --random: run walk w only when w % n == i; n such jobs run the walks of one (merge with verdict --merge)")
     .addHelpText("after", "\nExit status: 0 every property holds (or every verdict is as the script's @expect lines say), 1 a property fails\n(or a verdict differs from an @expect line), 2 the script cannot be run, 4 a bound or the memory cap stopped the\nsearch before anything was found (verdicts unknown, never holds). 70: a bug in the model.")
     .action(async (files: string[], f: CheckFlags) => { done(await cmdCheck(files, f)); });
   program.command("verdict").description("every script under every policy: which proposal keeps which promise (npm start)")
     .argument("[files...]", "scenario files or directories (default: scenarios/explore)")
     .option("--json", "the matrix as JSON rows").option("--wide", "full policy names (wider than 120 columns)")
     .option("--policy <name>", "one policy only").option("--max-states <n>", "bound each search")
+    .option("--merge", "the arguments are JSON files of check --json (shards): merge them into one verdict")
     .addHelpText("after", "\nExit status: 0 every search finished and every verdict is as its script's @expect lines say, 1 one differs,\n2 a script cannot be run, 4 a search did not finish.")
-    .action(async (files: string[], f: { json?: boolean; wide?: boolean; policy?: string; maxStates?: string }) => { done(await cmdVerdict(files, f)); });
+    .action(async (files: string[], f: { json?: boolean; wide?: boolean; policy?: string; maxStates?: string; merge?: boolean }) => { done(await cmdVerdict(files, f)); });
 }

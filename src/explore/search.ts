@@ -29,6 +29,8 @@ export interface SearchOptions {
   exact: boolean;
   seed: number;
   walks: number;
+  /** Random walks only: this job runs walk w when w % N === I ([I, N]); N jobs together run them all. */
+  shard: [number, number];
   /** Called about once a second (wall clock) while the search runs. */
   progress?: (p: Progress) => void;
   now?: () => number;
@@ -54,7 +56,7 @@ export interface SearchResult {
   pinned: boolean;
 }
 
-export const DEFAULTS: SearchOptions = { mode: "bfs", maxStates: 2_000_000, maxDepth: 1000, maxMemoryMB: 0, exact: false, seed: 1, walks: 1000 };
+export const DEFAULTS: SearchOptions = { mode: "bfs", maxStates: 2_000_000, maxDepth: 1000, maxMemoryMB: 0, exact: false, seed: 1, walks: 1000, shard: [0, 1] };
 
 /** Mulberry32: a small seeded generator (the walks are reproducible from --seed). */
 function rng(seed: number): () => number {
@@ -102,8 +104,10 @@ class Search {
     return this.visitedHash!.findOrAdd(this.lanes[0]!, this.lanes[1]!, node);
   }
 
+  /** The first failure found of each property (random walks: the shortest, the earlier walk on a tie). */
   private record(property: Property, moves: () => Move[], detail: string, line: number) {
-    if (this.findings.has(property)) return;
+    const had = this.findings.get(property);
+    if (had !== undefined && (this.o.mode !== "random" || had.moves.length <= moves().length)) return;
     this.findings.set(property, { property, moves: moves(), detail, line });
   }
 
@@ -259,19 +263,24 @@ class Search {
 
   /** Seeded random walks: no space is finished, so nothing is ever found to hold. */
   random() {
-    const next = rng(this.o.seed);
     this.stopped = "random";
     const counted = new HashVisited();
     const lanes = new Uint32Array(2);
-    for (let w = 0; w < this.o.walks; w++) {
+    const [shard, shards] = this.o.shard;
+    for (let w = shard; w < this.o.walks; w += shards) {
+      // Each walk has its own generator, seeded by --seed and its number: a shard runs the
+      // same walks it would run in one job.
+      const next = rng(Math.imul(this.o.seed ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(w + 1, 0x85ebca6b));
+      // Swarm (as SPIN's swarm verification): each walk leaves out some of the @any moves, so
+      // that a walk is not always cut short by the same fault.
+      const on = this.m.c.anys.map(() => next() < 0.5);
       let st = this.m.boot();
       const moves: Move[] = [];
       for (let depth = 0; depth < this.o.maxDepth; depth++) {
-        const options = this.m.moves(st);
-        if (options.length === 0) {
-          this.terminalHang(st, moves);
-          break;
-        }
+        const all = this.m.moves(st);
+        if (!all.some((mv) => !this.m.isFault(mv))) this.terminalHang(st, moves);
+        const options = all.filter((mv) => mv.k !== "any" || on[mv.i]);
+        if (options.length === 0) break;
         const mv = options[Math.floor(next() * options.length)]!;
         const c = this.m.clone(st);
         const out = this.m.step(c, mv);
@@ -314,7 +323,10 @@ class Search {
       complete, stopped: this.stopped, states: this.states, transitions: this.transitions, depth: this.maxDepth,
       seconds: (this.clock() - this.start) / 1000,
       verdicts, findings: PROPERTIES.filter((p) => this.findings.has(p)).map((p) => this.findings.get(p)!),
-      storage: { exact: this.o.exact, bytesPerState: bytes + this.graph.bytesPerState(), missProbability: this.o.exact ? 0 : HashVisited.missProbability(this.states) },
+      storage: {
+        exact: this.o.exact, bytesPerState: this.o.mode === "random" ? 0 : bytes + this.graph.bytesPerState(),
+        missProbability: this.o.exact || this.o.mode === "random" ? 0 : HashVisited.missProbability(this.states),
+      },
       pinned: this.pinned,
     };
   }
