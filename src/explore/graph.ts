@@ -59,9 +59,9 @@ export class Graph {
     return out.reverse();
   }
 
-  bytesPerState(): number {
-    const n = Math.max(1, this.parent.n);
-    return (5 * 4 * this.parent.a.length + 3 * 4 * this.from.a.length) / n;
+  /** Bytes per state: five numbers per node, three per edge (`transitions` of them). */
+  bytesPerState(transitions: number): number {
+    return 20 + (12 * transitions) / Math.max(1, this.parent.n);
   }
 
   /**

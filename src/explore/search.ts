@@ -318,13 +318,16 @@ class Search {
     }
     const verdicts = {} as Record<Property, Verdict>;
     for (const p of PROPERTIES) verdicts[p] = this.findings.has(p) ? "fails" : complete ? "holds" : "unknown";
-    const bytes = this.visitedExact?.bytesPerState() ?? this.visitedHash?.bytesPerState() ?? 0;
+    // What each stored state costs: its identity in the visited set (a 64-bit hash in a table
+    // kept at most half full, or its exact key) and its node and edges in the graph.
+    const perState = this.visitedExact !== null ? this.visitedExact.bytesPerState() : 24;
+    const bytes = perState + this.graph.bytesPerState(this.transitions);
     return {
       complete, stopped: this.stopped, states: this.states, transitions: this.transitions, depth: this.maxDepth,
       seconds: (this.clock() - this.start) / 1000,
       verdicts, findings: PROPERTIES.filter((p) => this.findings.has(p)).map((p) => this.findings.get(p)!),
       storage: {
-        exact: this.o.exact, bytesPerState: this.o.mode === "random" ? 0 : bytes + this.graph.bytesPerState(),
+        exact: this.o.exact, bytesPerState: this.o.mode === "random" ? 0 : Math.round(bytes),
         missProbability: this.o.exact || this.o.mode === "random" ? 0 : HashVisited.missProbability(this.states),
       },
       pinned: this.pinned,
