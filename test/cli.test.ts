@@ -103,3 +103,15 @@ test("fuzz: a bad option is one line and exit 2, before any kernel run", () => {
   assert.equal(kind.code, 2);
   assert.equal(kind.err, "daxlease: unknown generator nope (leases, io)\n");
 });
+
+test("run: a result the call cannot return, or an unbound $name, is a script error (exit 2), not a run", () => {
+  const banana = file("banana.scn", `@scenario b\n@fs /mnt/t type=ext4\n@file /mnt/t/f\n@proc A\nA: open("/mnt/t/f", O_RDONLY) = banana\n`);
+  const r = cli("run", banana);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /banana\.scn:5:33: open returns a number, -1 ERRNO, \$name or \?, not banana\n$/);
+  const unbound = file("unbound.scn", `@scenario u\n@fs /mnt/t type=ext4\n@file /mnt/t/f\n@proc A\nA: munmap($buf, 4096) = 0\n`);
+  const u = cli("run", unbound);
+  assert.equal(u.code, 2);
+  assert.match(u.err, /unbound\.scn:5:11: \$buf is bound by no earlier step/);
+  assert.equal(u.out, "");
+});
