@@ -61,18 +61,18 @@ test("errors: one line FILE:LINE:COL, exit 2, no stack trace", () => {
   assert.match(policy.err, /unknown policy nope/);
 });
 
-test("--json prints the contract's object", () => {
+test("--json prints an array of reports, each with its file and scenario, even for one file", () => {
   const p = file("j.scn", `@scenario j\n@fs /mnt/t type=ext4\n@file /mnt/t/f\n@proc A\nA: open("/mnt/t/f", O_RDONLY) = 3\nA: fcntl(3, F_GETLEASE) = F_RDLCK\n`);
   const r = cli("run", "--json", p);
   assert.equal(r.code, 1);
-  assert.deepEqual(JSON.parse(r.out), {
-    scenario: "j", policy: "linux", ok: false,
+  assert.deepEqual(JSON.parse(r.out), [{
+    file: p, scenario: "j", policy: "linux", ok: false,
     steps: [
       { line: 5, proc: "A", step: 'open("/mnt/t/f", O_RDONLY)', expected: "3", actual: "3", ok: true },
       { line: 6, proc: "A", step: "fcntl(3, F_GETLEASE)", expected: "F_RDLCK", actual: "F_UNLCK", ok: false },
     ],
     violations: [],
-  });
+  }]);
 });
 
 test("--version, --help and policies", () => {
@@ -114,4 +114,91 @@ test("run: a result the call cannot return, or an unbound $name, is a script err
   assert.equal(u.code, 2);
   assert.match(u.err, /unbound\.scn:5:11: \$buf is bound by no earlier step/);
   assert.equal(u.out, "");
+});
+
+// A tmpfs page pinned by an MR, cut off by a truncate: the NIC's bytes are lost, and
+// user-told fails (under every policy) while every step goes as written.
+const LOST = `@fs /mnt/s type=tmpfs size=1M
+@file /mnt/s/a size=8192
+@proc A
+@proc B
+A: open("/mnt/s/a", O_RDWR) = 3
+A: mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_SHARED, 3, 0) = $b
+A: open("/dev/infiniband/uverbs0", O_RDWR) = 4
+A: ibv_alloc_pd(4) = $pd
+A: ibv_reg_mr($pd, $b, 8192, IBV_ACCESS_LOCAL_WRITE) = $mr
+B: truncate("/mnt/s/a", 0) = 0
+NIC: rdma_write($mr, 0, "lost") = 4
+`;
+
+test("run: a failed property fails the run unless @expect says so, and shows in every output", () => {
+  const d = mkdtempSync(join(dir, "finding-"));
+  const lost = join(d, "lost.scn"), fine = join(d, "fine.scn");
+  writeFileSync(lost, `@scenario lost\n${LOST}`);
+  writeFileSync(fine, `@scenario fine\n@fs /mnt/t type=ext4\n@file /mnt/t/f\n@proc A\nA: open("/mnt/t/f", O_RDONLY) = 3\n`);
+  // One file: the property under its step, and FAILED.
+  const one = cli("run", lost);
+  assert.equal(one.code, 1);
+  assert.match(one.out, /\n {6}! user-told fails: .*\n/);
+  assert.match(one.out, /expectation failed: user-told failed, and no @expect line says it may/);
+  assert.match(one.out, /\nFAILED\n$/);
+  // A directory, under another policy too: the file's line and the summary name it.
+  for (const args of [[d], ["--policy", "rfc-v1", d]]) {
+    const many = cli("run", ...args);
+    assert.equal(many.code, 1, many.out);
+    assert.match(many.out, /^ok {6}.*fine\.scn\n/m);
+    assert.match(many.out, /^FAILED  .*lost\.scn: user-told fails at line 12\n/m);
+    assert.match(many.out, /^1 passed, 1 failed\nfailed properties: user-told in 1 script\n$/m);
+  }
+  const json = JSON.parse(cli("run", "--json", d).out) as { file: string; scenario: string; ok: boolean; violations: { property: string; line: number }[] }[];
+  assert.deepEqual(json.map((r) => [r.file, r.scenario, r.ok, r.violations.map((v) => `${v.property}@${v.line}`)]),
+    [[fine, "fine", true, []], [lost, "lost", false, ["user-told@12"]]]);
+  // Stated by @expect: the run passes, and still says it.
+  writeFileSync(lost, `@scenario lost\n@expect user-told fails\n${LOST}`);
+  const said = cli("run", lost);
+  assert.equal(said.code, 0);
+  assert.match(said.out, /\nok \(as @expect says: user-told fails at line 13\)\n$/);
+  assert.match(cli("run", d).out, /^ok {6}.*lost\.scn {2}\(as @expect says: user-told fails at line 13\)$/m);
+});
+
+test("a broken script in a folder is reported and the rest run; the exit status is 2 at the end", () => {
+  const d = mkdtempSync(join(dir, "broken-"));
+  writeFileSync(join(d, "a.scn"), `@scenario a\n@fs /mnt/t type=ext4\n@file /mnt/t/f\n@proc A\nA: open("/mnt/t/f", O_RDONLY) = 3\n`);
+  writeFileSync(join(d, "b.scn"), `@scenario b\n@proc A\nA: frobnicate(3)\n`);
+  writeFileSync(join(d, "c.scn"), `@scenario c\n@fs /mnt/t type=ext4\n@file /mnt/t/f\n@proc A\nA: open("/mnt/t/f", O_RDONLY) = 4\n`);
+  const r = cli("run", d);
+  assert.equal(r.code, 2);
+  assert.equal(r.err, `${join(d, "b.scn")}:3:4: unknown call frobnicate\n`);
+  assert.match(r.out, /^ok {6}.*a\.scn\nFAILED  .*c\.scn: line 5 did not go as written\n1 passed, 1 failed, 1 not run \(script error\)\n$/);
+  const json = JSON.parse(cli("run", "--json", d).out) as { file: string; scenario: string; ok: boolean | null; error?: string }[];
+  assert.deepEqual(json.map((x) => [x.scenario, x.ok, x.error ?? null]), [["b", null, `${join(d, "b.scn")}:3:4: unknown call frobnicate`], ["a", true, null], ["c", false, null]]);
+  const m = cli("matrix", "--policy", "linux", d);
+  assert.equal(m.code, 2);
+  assert.match(m.out, /2 scenarios x 1 policies, 1 not run \(script error\)/);
+});
+
+test("every error of the command line starts with daxlease:, a script's with FILE:LINE:COL", () => {
+  assert.deepEqual([cli("run", "--bogus", "x").err, cli("nope").err.split("\n")[0]], ["daxlease: unknown option '--bogus'\n", "daxlease: unknown command 'nope'"]);
+  assert.equal(cli("matrix", "--policy", "nope").err, "daxlease: unknown policy nope (daxlease policies lists them)\n");
+  assert.equal(cli("diff", "--runs", "abc", "scenarios/linux").err, "daxlease: --runs must be an integer >= 1, not abc\n");
+  assert.equal(cli("diff", "--runs", "abc", "scenarios/linux").code, 2);
+});
+
+test("oracle and diff: a script the kernel cannot run is skipped, naming the first step it lacks; nothing compared is exit 3", () => {
+  // Line 8 is the first call no kernel has (F_LAYOUT); line 10 opens a device only the model has.
+  const p = file("layout.scn", `@scenario layout\n@policy rfc-v1\n@fs /mnt/t type=ext4\n@file /mnt/t/f\n@proc A\n\nA: open("/mnt/t/f", O_RDWR) = 3\nA: fcntl(3, F_SETLEASE, F_LAYOUT) = 0\n# the RDMA context\nA: open("/dev/infiniband/uverbs0", O_RDWR) = 4\n`);
+  const o = cli("oracle", "--json", p);
+  assert.equal(o.code, 3);
+  assert.deepEqual(JSON.parse(o.out), [{ file: p, scenario: "layout", policy: "kernel", ok: null, steps: [], skipped: "line 8: F_SETLEASE F_LAYOUT is model-only (no kernel has it)" }]);
+  // Written for a proposal with calls the kernel has: its expectations are not the kernel's.
+  const q = file("proposal.scn", `@scenario proposal\n@policy sticky\n@fs /mnt/t type=ext4\n@file /mnt/t/f\n@proc A\nA: open("/mnt/t/f", O_RDWR) = 3\n`);
+  const oq = JSON.parse(cli("oracle", "--json", q).out) as { skipped: string }[];
+  assert.match(oq[0]!.skipped, /^written for @policy sticky, not for today's kernel/);
+  const d = cli("diff", p);
+  assert.equal(d.code, 3);
+  assert.match(d.out, /nothing compared/);
+  assert.doesNotMatch(d.out, /^same|agree/m);
+  const dj = cli("diff", "--json", p);
+  assert.equal(dj.code, 3);
+  assert.deepEqual(JSON.parse(dj.out), [{ file: p, scenario: "layout", policy: "linux", ok: null, steps: [], skipped: "line 8: F_SETLEASE F_LAYOUT is model-only (no kernel has it)", runs: 1, differences: [] }]);
 });
