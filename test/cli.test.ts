@@ -1,11 +1,17 @@
 // The command line: exit codes and one-line errors, never a stack trace.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useColor } from "../src/cli/colors.js";
+import { fitCell } from "../src/cli/matrix_cmd.js";
+import { CALL_DOCS } from "../src/cli/calls_cmd.js";
+import { fuzzVerdict } from "../src/cli/fuzz_cmd.js";
+import { showProgress } from "../src/cli/progress.js";
+import { CALLS } from "../src/scenario/calls.js";
+import { kernelTest } from "./kernel.js";
 
 const BIN = new URL("../src/cli/bin.js", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -201,4 +207,91 @@ test("oracle and diff: a script the kernel cannot run is skipped, naming the fir
   const dj = cli("diff", "--json", p);
   assert.equal(dj.code, 3);
   assert.deepEqual(JSON.parse(dj.out), [{ file: p, scenario: "layout", policy: "linux", ok: null, steps: [], skipped: "line 8: F_SETLEASE F_LAYOUT is model-only (no kernel has it)", runs: 1, differences: [] }]);
+});
+
+test("matrix (npm start): at most 120 columns, no trailing spaces, a header per corpus, rows where all held hidden, + explained", () => {
+  const r = cli("matrix");
+  assert.equal(r.code, 0);
+  const lines = r.out.split("\n");
+  assert.deepEqual(lines.filter((l) => l.length > 120), []);
+  assert.deepEqual(lines.filter((l) => / $/.test(l)), []);
+  assert.match(r.out, /^scenarios\/linux \(\d+ scenarios\)\n {40}linux {13}rfc-v2 .*\nscenario {41}rfc-v1 /);
+  assert.match(r.out, /\n\nscenarios\/proposals \(\d+ scenarios\)\n/);
+  assert.doesNotMatch(r.out, /^cap-lease /m); // held under every policy
+  assert.match(r.out, /^admin-lsof-kill-recovers +@25 /m);
+  assert.match(r.out, /\d+ rows where every cell held are not shown \(--all shows them\)/);
+  assert.match(r.out, /`\+`: more than the cell shows/);
+  assert.match(r.out, /C no-corruption, T user-told, V pinner-visible, R recoverable, H no-innocent-hang/);
+});
+
+test("matrix: --policy keeps those columns, --all shows every row, --json is an array of reports per cell", () => {
+  const d = mkdtempSync(join(dir, "matrix-"));
+  writeFileSync(join(d, "lost.scn"), `@scenario lost\n${LOST}`);
+  writeFileSync(join(d, "fine.scn"), `@scenario fine\n@fs /mnt/t type=ext4\n@file /mnt/t/f\n@proc A\nA: open("/mnt/t/f", O_RDONLY) = 3\n`);
+  const two = cli("matrix", "--policy", "linux,sticky,close=revoke", d);
+  assert.equal(two.code, 0);
+  const head = two.out.split("\n").slice(1, 3);
+  assert.deepEqual(head, [" ".repeat(8) + " linux", "scenario" + " ".repeat(10) + "sticky,close=revoke"]);
+  assert.match(two.out, /^lost {5}T12 {6}T12\n/m);
+  assert.doesNotMatch(two.out, /^fine /m);
+  assert.match(cli("matrix", "--all", "--policy", "odp", d).out, /^fine {5}held\n/m);
+  const json = JSON.parse(cli("matrix", "--json", "--policy", "linux", "--policy", "odp", d).out) as { file: string; scenario: string; policy: string }[];
+  assert.deepEqual(json.map((x) => [x.file, x.scenario, x.policy]),
+    [[join(d, "fine.scn"), "fine", "linux"], [join(d, "fine.scn"), "fine", "odp"], [join(d, "lost.scn"), "lost", "linux"], [join(d, "lost.scn"), "lost", "odp"]]);
+});
+
+test("matrix cells: the parts that fit, and + for the rest", () => {
+  assert.equal(fitCell([], 8), "held");
+  assert.equal(fitCell(["@27", "V27"], 8), "@27 V27");
+  assert.equal(fitCell(["@27", "V27", "R44"], 8), "@27 V27+");
+  assert.equal(fitCell(["@1234", "V27"], 8), "@1234+");
+});
+
+test("calls: every call of the parser's table, kernel or model, with its arguments and the flags", () => {
+  const r = cli("calls");
+  assert.equal(r.code, 0);
+  assert.deepEqual(Object.keys(CALLS).filter((c) => CALL_DOCS[c] === undefined), []);
+  for (const c of Object.keys(CALLS)) assert.match(r.out, new RegExp(`^  (NIC: )?${c}\\(`, "m"), c);
+  assert.match(r.out, /^ {2}open\(path, oflags\[, mode\]\) +kernel {2}/m);
+  assert.match(r.out, /^ {2}ibv_reg_mr\(handle, addr, int, ibvaccess\) +model {3}/m);
+  assert.match(r.out, /^ {2}NIC: rdma_write\(handle, int, buf\) +model /m);
+  assert.match(r.out, /F_SETLEASE {2}F_RDLCK F_WRLCK F_UNLCK; model only: F_LAYOUT F_EXCLUSIVE/);
+  assert.match(r.out, /fcntl .*F_GETLEASE.*; model only: F_SETLAYOUT F_GETLAYOUT/);
+  assert.match(r.out, /FALLOC_FL_PUNCH_HOLE/);
+  assert.deepEqual(r.out.split("\n").filter((l) => / $/.test(l)), []);
+});
+
+test("fuzz: a run where the kernel skipped every script compared nothing: it says so and exits 3", () => {
+  const none = fuzzVerdict("io, seed 1", { runs: 5, skipped: 5, found: null }, new Map([["xfs: mkfs.xfs not found (install xfsprogs)", 5]]), "0.1");
+  assert.equal(none.code, 3);
+  assert.match(none.text, /^nothing compared {2}io, seed 1: 5 scripts, 5 skipped: the kernel ran none of them/);
+  assert.match(none.text, /skipped 5: xfs: mkfs\.xfs not found \(install xfsprogs\)/);
+  assert.doesNotMatch(none.text, /agree/);
+  const some = fuzzVerdict("io, seed 1", { runs: 5, skipped: 2, found: null }, new Map(), "0.1");
+  assert.equal(some.code, 0);
+  assert.match(some.text, /agree on every step of the 3 compared/);
+});
+
+test("progress: only on a terminal that can redraw, never under CI; without it, print is a plain write", () => {
+  assert.equal(showProgress({}, true), true);
+  assert.equal(showProgress({}, false), false);
+  assert.equal(showProgress({ TERM: "dumb" }, true), false);
+  assert.equal(showProgress({ CI: "true" }, true), false);
+  // Piped: no carriage returns or escapes from a bar in a long command's output.
+  const p = file("skip.scn", `@scenario s\n@fs /mnt/t type=ext4\n@file /mnt/t/f\n@proc A\nA: lsof("/mnt/t/f")\n`);
+  assert.doesNotMatch(cli("diff", p, p).out + cli("diff", p, p).err, /\r|\x1b/);
+});
+
+kernelTest("oracle: each scenario's result is printed as it ends, while the next one still runs", async () => {
+  const quick = file("quick.scn", `@scenario quick\n@fs /mnt/t type=tmpfs\n@file /mnt/t/f\n@proc A\nA: open("/mnt/t/f", O_RDONLY) = 3\n`);
+  const slow = file("slow.scn", `@scenario slow\n@fs /mnt/t type=tmpfs\n@file /mnt/t/f\n@proc A\nA: open("/mnt/t/f", O_RDONLY) = 3\nsleep 2s\nA: close(3) = 0\n`);
+  const child = spawn(process.execPath, [BIN, "oracle", quick, slow], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const chunks: string[] = [];
+  child.stdout.setEncoding("utf8").on("data", (d: string) => chunks.push(d));
+  const code = await new Promise<number | null>((res) => child.on("close", res));
+  assert.equal(code, 0, chunks.join(""));
+  const first = chunks.findIndex((c) => c.includes("quick.scn"));
+  const second = chunks.findIndex((c) => c.includes("slow.scn"));
+  assert.ok(first >= 0 && second > first, `quick's line came with slow's: ${JSON.stringify(chunks)}`);
+  assert.match(chunks.join(""), /^ok  .*quick\.scn\nok  .*slow\.scn\n2 passed, 0 failed, 0 skipped\n$/);
 });

@@ -6,7 +6,7 @@ import { pc } from "./colors.js";
 import { parseScenario } from "../scenario/parse.js";
 import { oracleAvailable } from "../oracle/index.js";
 import { diffScenario, ROOT_NOTE } from "./oracle_cmd.js";
-import { fuzz } from "../fuzz/fuzz.js";
+import { fuzz, type FuzzResult } from "../fuzz/fuzz.js";
 import { GENERATORS } from "../fuzz/gen.js";
 import { UsageError } from "./files.js";
 import { ModelBug } from "../kernel/assert.js";
@@ -62,20 +62,25 @@ async function cmdFuzz(o: Opts): Promise<number> {
     progress.stop();
   }
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  const head = `${o.kind}, seed ${seed}: ${r.runs} scripts, ${r.skipped} skipped`;
+  const v = fuzzVerdict(`${o.kind}, seed ${seed}`, r, skips, secs);
+  process.stdout.write(v.text);
+  if (r.found !== null && o.out !== undefined) writeFileSync(o.out, r.found.script);
+  return v.code;
+}
+
+/** What a fuzz run says, and its exit status: a run that compared nothing says so (3), never "agree". */
+export function fuzzVerdict(what: string, r: FuzzResult, skips: Map<string, number>, secs: string): { code: number; text: string } {
+  const head = `${what}: ${r.runs} scripts, ${r.skipped} skipped`;
   const why = [...skips].map(([w, n]) => `  skipped ${n}: ${w}\n`).join("");
   if (r.found === null) {
-    if (r.skipped === r.runs) {
-      process.stdout.write(`${pc.yellow("nothing compared")}  ${head}: the kernel ran none of them (${secs} s)\n${why}`);
-      return 3;
-    }
-    process.stdout.write(`${pc.green("same")}  ${head}; model and kernel agree on every step of the ${r.runs - r.skipped} compared (${secs} s)\n${why}`);
-    return 0;
+    if (r.skipped === r.runs) return { code: 3, text: `${pc.yellow("nothing compared")}  ${head}: the kernel ran none of them (${secs} s)\n${why}` };
+    return { code: 0, text: `${pc.green("same")}  ${head}; model and kernel agree on every step of the ${r.runs - r.skipped} compared (${secs} s)\n${why}` };
   }
-  process.stdout.write(`${pc.red("differs")}  ${head}; shortest disagreeing script (${r.found.shrinks} shrink steps, ${secs} s):\n\n`);
-  process.stdout.write(r.found.script + "\n" + r.found.diff.map((l) => `    ${l}`).join("\n") + "\n");
-  if (o.out !== undefined) writeFileSync(o.out, r.found.script);
-  return 1;
+  return {
+    code: 1,
+    text: `${pc.red("differs")}  ${head}; shortest disagreeing script (${r.found.shrinks} shrink steps, ${secs} s):\n\n` +
+      r.found.script + "\n" + r.found.diff.map((l) => `    ${l}`).join("\n") + "\n",
+  };
 }
 
 export function registerFuzzCommand(program: Command, done: (code: number) => void) {
