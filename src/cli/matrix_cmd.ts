@@ -1,7 +1,7 @@
 // `daxlease matrix` (npm start): every scenario under every policy, one table per corpus
 // (directory), at most 120 columns. Rows where every cell held are left out unless --all.
 import type { Command } from "commander";
-import { dirname, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { pc } from "./colors.js";
 import type { RunReport } from "../scenario/report.js";
 import { runOnModel } from "../run/model.js";
@@ -68,7 +68,9 @@ interface Opts { policy?: string[]; all?: boolean; json?: boolean }
 
 function cmdMatrix(dirs: string[], o: Opts): number {
   const names = o.policy === undefined ? ALL.map((p) => p.name) : policyList(o.policy);
-  const loaded = loadAll(dirs.length > 0 ? dirs : [relative(process.cwd(), packageRoot() + "/scenarios") || "."]);
+  // The bundled scenarios, named from here when they are below (npm start: scenarios/linux).
+  const bundled = join(packageRoot(), "scenarios"), rel = relative(process.cwd(), bundled);
+  const loaded = loadAll(dirs.length > 0 ? dirs : [rel !== "" && !rel.startsWith("..") ? rel : bundled]);
   const n = loaded.scripts.length;
   const longest = Math.max(8, ...loaded.scripts.map((s) => s.sc.name.length));
   const nameW = Math.min(longest, WIDTH - names.length * (CELL + 1));

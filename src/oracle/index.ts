@@ -29,7 +29,7 @@ function onPath(cmd: string): boolean {
 
 export function oracleAvailable(): { ok: true } | { ok: false; why: string } {
   if (process.platform !== "linux") return { ok: false, why: `the oracle needs Linux, this is ${process.platform}` };
-  if (process.getuid?.() !== 0) return { ok: false, why: "the oracle needs root (it mounts filesystems, sets sysctls, runs processes as other uids)" };
+  if (process.getuid?.() !== 0) return { ok: false, why: "the oracle needs root (it mounts filesystems, sets sysctls, runs processes as other uids): run as root" };
   let built = false;
   try {
     const bin = join(packageRoot(), "oracle", "build", "agent");
