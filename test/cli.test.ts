@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useColor } from "../src/cli/colors.js";
@@ -294,4 +294,20 @@ kernelTest("oracle: each scenario's result is printed as it ends, while the next
   const second = chunks.findIndex((c) => c.includes("slow.scn"));
   assert.ok(first >= 0 && second > first, `quick's line came with slow's: ${JSON.stringify(chunks)}`);
   assert.match(chunks.join(""), /^ok  .*quick\.scn\nok  .*slow\.scn\n2 passed, 0 failed, 0 skipped\n$/);
+});
+
+test("installed outside the repository (npm install -g of a packed tarball), the command needs only its dependencies", () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  const bare = new Set<string>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.endsWith(".ts"))
+        for (const m of readFileSync(join(d, e.name), "utf8").matchAll(/^import (?!type )[^"]*"([^".][^"]*)"/gm))
+          if (!m[1]!.startsWith("node:")) bare.add(m[1]!.split("/")[0]!);
+    }
+  };
+  walk(join(ROOT, "src"));
+  assert.ok(bare.has("commander"));
+  assert.deepEqual([...bare].filter((b) => pkg.dependencies[b] === undefined), []);
 });
