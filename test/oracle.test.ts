@@ -1,18 +1,17 @@
-// The oracle on the real kernel: runs only on Linux as root (CI), skipped elsewhere.
+// The oracle on the real kernel: runs only on Linux as root with cc (CI); elsewhere the
+// kernel tests say what to install and skip.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { parseScenario } from "../src/scenario/parse.js";
 import type { RunReport } from "../src/scenario/report.js";
-import { diffReports, kernelSkipReason, oracleAvailable, runOnKernel } from "../src/oracle/index.js";
+import { diffReports, kernelSkipReason, runOnKernel } from "../src/oracle/index.js";
+import { kernelHere, kernelTest } from "./kernel.js";
 import { ensureAgent, packageRoot } from "../src/oracle/build.js";
 import { withMachineLock } from "../src/oracle/fsenv.js";
 
-const avail = oracleAvailable();
-const BEFORE = new Set(avail.ok ? await withMachineLock(async () => allAgentProcs(ensureAgent())) : []);
-const why = avail.ok ? "" : avail.why;
-const kt = avail.ok ? test : test.skip;
+const BEFORE = new Set(kernelHere ? await withMachineLock(async () => allAgentProcs(ensureAgent())) : []);
 const FIXTURES = join(packageRoot(), "test", "fixtures", "oracle");
 
 function sc(text: string) {
@@ -51,7 +50,7 @@ const HEAD = `@scenario t
 @proc B uid=1000
 `;
 
-kt(`the first open returns 3; a write lease fails while the file is open elsewhere ${why}`, async () => {
+kernelTest(`the first open returns 3; a write lease fails while the file is open elsewhere`, async () => {
   const r = await runOnKernel(sc(HEAD + `
 A: open("/mnt/t/a", O_RDONLY) = 3
 B: open("/mnt/t/a", O_RDONLY) = 3
@@ -65,7 +64,7 @@ A: fcntl(3, F_GETFL) = 0xa000 (flags O_RDONLY|O_ASYNC|O_LARGEFILE)
   assert.equal(r.ok, true);
 });
 
-kt(`a break sends SIGIO with si_code SI_KERNEL; a blocked open is reported ... then resumed ${why}`, async () => {
+kernelTest(`a break sends SIGIO with si_code SI_KERNEL; a blocked open is reported ... then resumed`, async () => {
   const r = await runOnKernel(sc(HEAD + `
 A: open("/mnt/t/a", O_RDONLY) = 3
 A: fcntl(3, F_SETLEASE, F_RDLCK) = 0
@@ -80,7 +79,7 @@ B: --- none ---
   assert.equal(r.ok, true);
 });
 
-kt(`a read reports its bytes, and a mismatch shows them ${why}`, async () => {
+kernelTest(`a read reports its bytes, and a mismatch shows them`, async () => {
   const r = await runOnKernel(sc(HEAD + `
 A: open("/mnt/t/a", O_RDONLY) = 3
 A: pread(3, "\\0\\0x", 3, 0) = 3
@@ -89,7 +88,7 @@ A: pread(3, "\\0\\0x", 3, 0) = 3
   assert.equal(r.ok, false);
 });
 
-kt(`a scenario that blocks for ever ends within its timeout and leaves no process ${why}`, async () => {
+kernelTest(`a scenario that blocks for ever ends within its timeout and leaves no process`, async () => {
   const bin = ensureAgent();
   const lbtBefore = await withMachineLock(async () => readFileSync("/proc/sys/fs/lease-break-time", "utf8"));
   const t0 = Date.now();
@@ -119,21 +118,28 @@ H: fcntl(3, F_GETLEASE) = F_UNLCK
   assert.deepEqual(left, { agents: [], lbt: lbtBefore, mounted: false });
 });
 
-kt(`every fixture holds, and three runs agree ${why}`, async () => {
+/** Each fixture holds (hangs.scn fails where it hangs), and three runs agree. */
+async function fixtures(names: string[]): Promise<void> {
   const bin = ensureAgent();
-  for (const f of readdirSync(FIXTURES).filter((n) => n.endsWith(".scn")).sort()) {
+  for (const f of names) {
     const s = parseScenario(readFileSync(join(FIXTURES, f), "utf8"), f);
     const runs: RunReport[] = [];
     for (let i = 0; i < (f === "hangs.scn" ? 1 : 3); i++) runs.push(await runOnKernel(s));
     const first = runs[0]!;
-    if (first.skipped !== undefined) continue; // e.g. xfs without mkfs.xfs
+    assert.equal(first.skipped, undefined, f);
     const bad = first.steps.filter((x) => !x.ok).map((x) => `${x.line}: ${x.actual} (expected ${x.expected})`);
     if (f === "hangs.scn") assert.deepEqual(bad, ["13: ... (expected 3)"], f);
     else assert.deepEqual(bad, [], f);
     for (const r of runs.slice(1)) assert.deepEqual(diffReports(first, r), [], `${f}: runs differ`);
   }
   assert.deepEqual(await withMachineLock(async () => agentProcs(bin)), []);
-});
+}
+
+const ALL_FIXTURES = readdirSync(FIXTURES).filter((n) => n.endsWith(".scn")).sort();
+const usesXfs = (f: string) => /^@fs .*type=xfs/m.test(readFileSync(join(FIXTURES, f), "utf8"));
+
+kernelTest("every fixture but xfs holds, and three runs agree", () => fixtures(ALL_FIXTURES.filter((f) => !usesXfs(f))));
+kernelTest("the xfs fixtures hold, and three runs agree", () => fixtures(ALL_FIXTURES.filter(usesXfs)), { xfs: true });
 
 test("model-only scenarios are skipped with the reason", async () => {
   const s = sc(HEAD + `A: cat("/proc/vmstat")\n`);

@@ -61,3 +61,22 @@ test("fork names a new process that later steps may use", () => {
   assert.equal(sc.forks.K, "A");
   assert.match(errorOf(OK + `A: fork() = A`), /process A exists already/);
 });
+
+test("a result the call can never return is an error: a word, a string, a signal or process that does not fit", () => {
+  assert.equal(errorOf(OK + `A: open("/mnt/t/f", O_RDONLY) = banana`), "x.scn:5:33: open returns a number, -1 ERRNO, $name or ?, not banana");
+  assert.equal(errorOf(OK + `A: open("/mnt/t/f", O_RDONLY) = "abc"`), "x.scn:5:33: open does not return a string (only rdma_read does)");
+  assert.equal(errorOf(OK + `A: fcntl(3, F_GETLEASE) = F_RDLOCK`), "x.scn:5:27: fcntl F_GETLEASE returns F_RDLCK, F_WRLCK, F_UNLCK or F_LAYOUT, not F_RDLOCK");
+  assert.equal(errorOf(OK + `A: fcntl(3, F_GETSIG) = SIGFOO`), "x.scn:5:25: fcntl F_GETSIG returns 0 or a signal name, not SIGFOO");
+  assert.equal(errorOf(OK + `A: fcntl(3, F_GETOWN) = B`), "x.scn:5:25: fcntl F_GETOWN returns 0 or a process name, not B");
+  assert.equal(errorOf(OK + `A: open("/mnt/t/f", O_RDONLY) ...\nA: <... open resumed> = EAGAIN`), "x.scn:6:25: open returns a number, -1 ERRNO, $name or ?, not EAGAIN");
+  // What each call can return is accepted.
+  const sc = parseScenario(OK + `A: fcntl(3, F_GETLEASE) = F_LAYOUT|F_EXCLUSIVE\nA: fcntl(3, F_GETSIG) = SIGRTMIN+1\nA: fcntl(3, F_GETOWN) = A\nA: open("/mnt/t/f", O_RDONLY) = ?\n`, "x.scn");
+  assert.equal(sc.steps.length, 4);
+});
+
+test("a $name no earlier step binds is an error where it is used; a binding on a resumed line counts", () => {
+  assert.equal(errorOf(OK + `A: munmap($buf, 4096)`), "x.scn:5:11: $buf is bound by no earlier step (a call binds it: ... = $buf)");
+  assert.equal(errorOf(OK + `A: munmap($m, 4096)\nA: mmap(NULL, 4096, PROT_READ, MAP_SHARED, 3, 0) = $m`), "x.scn:5:11: $m is bound by no earlier step (a call binds it: ... = $m)");
+  const sc = parseScenario(OK + `A: open("/mnt/t/f", O_RDONLY) ...\nA: <... open resumed> = $fd\nA: munmap($fd, 4096)\n`, "x.scn");
+  assert.equal(sc.steps.length, 3);
+});

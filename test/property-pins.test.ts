@@ -72,10 +72,15 @@ const line = fc.oneof(
   { weight: 1, arbitrary: fc.constant("FORK") },
 );
 
+/** A handle named before any step binds it is NULL (0): a script may not use an unbound `$name`. */
 function script(lines: string[]): string {
   let forks = 0;
+  const bound = new Set(["ma", "pa", "mb", "pb"]);
   return HEADER + "\n" + lines.map((l) => {
     if (l === "FORK") return `A: fork() = K${forks++}`;
+    const [call, bind] = l.split(" = ");
+    l = call!.replace(/\$([a-z]+)/g, (all, n: string) => (bound.has(n) ? all : "0")) + (bind === undefined ? "" : ` = ${bind}`);
+    if (bind !== undefined) bound.add(bind.slice(1));
     return l.startsWith("KID:") ? (forks === 0 ? "A" : `K${forks - 1}`) + l.slice(3) : l;
   }).join("\n") + "\n";
 }

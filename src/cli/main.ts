@@ -2,53 +2,21 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { pc } from "./colors.js";
-import { loadScenario } from "./load.js";
 import { ScriptError } from "../scenario/error.js";
-import { formatReport, type RunReport } from "../scenario/report.js";
-import { runOnModel } from "../run/model.js";
-import { ALL, parsePolicy } from "../policy/registry.js";
-import { scenarioFiles, UsageError } from "./files.js";
+import { ALL } from "../policy/registry.js";
+import { UsageError } from "./files.js";
 import { ModelBug } from "../kernel/include/assert.js";
+import { registerRunCommand } from "./run_cmd.js";
+import { registerMatrixCommand } from "./matrix_cmd.js";
+import { registerCallsCommand } from "./calls_cmd.js";
 import { registerOracleCommands } from "./oracle_cmd.js";
 import { registerFuzzCommand } from "./fuzz_cmd.js";
 import { registerCheckCommands } from "./check_cmd.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version as string;
 
-
-function policyArg(name: string): string {
-  const p = parsePolicy(name);
-  if (typeof p === "string") throw new UsageError(p);
-  return name;
-}
-
-function firstFailure(r: RunReport): string {
-  if (r.ok === null) return "skipped";
-  const f = r.steps.find((s) => !s.ok);
-  return f === undefined ? "held" : `line ${f.line}`;
-}
-
-function cmdRun(files: string[], opts: { policy?: string; json?: boolean }): number {
-  const policy = opts.policy === undefined ? undefined : policyArg(opts.policy);
-  const paths = scenarioFiles(files);
-  const scs = paths.map(loadScenario); // every script is checked before any runs
-  // Without --policy, each script runs under the policy it is written for (@policy, default linux).
-  const reports = scs.map((sc) => runOnModel(sc, policy ?? sc.policy).report);
-  if (opts.json) {
-    process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + "\n");
-  } else if (reports.length === 1) {
-    process.stdout.write(formatReport(reports[0]!, (s, ok) => (ok ? s : pc.red(s))) + "\n");
-  } else {
-    let failed = 0;
-    reports.forEach((r, i) => {
-      if (!r.ok) failed++;
-      const verdict = r.ok ? pc.green("ok") : pc.red(`FAILED at ${firstFailure(r)}`);
-      process.stdout.write(`${verdict}  ${paths[i]}\n`);
-    });
-    process.stdout.write(`${reports.length - failed} passed, ${failed} failed\n`);
-  }
-  return reports.every((r) => r.ok) ? 0 : 1;
-}
+/** Every error of the command line starts with this; an error in a script starts with FILE:LINE:COL. */
+export const PREFIX = "daxlease: ";
 
 function cmdPolicies(): number {
   for (const p of ALL) {
@@ -61,66 +29,27 @@ function cmdPolicies(): number {
   return 0;
 }
 
-const SHORT: Record<string, string> = {
-  "no-corruption": "C", "user-told": "T", "pinner-visible": "V", "recoverable": "R", "no-innocent-hang": "H",
-};
-
-/** A matrix cell: "held", or the first failing step and each failed property with its line. */
-function cell(r: RunReport): string {
-  const parts: string[] = [];
-  const f = r.steps.find((s) => !s.ok);
-  if (f !== undefined) parts.push(`@${f.line}`);
-  for (const v of r.violations ?? []) parts.push(`${SHORT[v.property] ?? v.property}${v.line}`);
-  if ((r.expectFailures ?? []).length > 0 && parts.length === 0) parts.push("expect");
-  return parts.length === 0 ? "held" : parts.join(" ");
-}
-
-/** The main job: every bundled scenario under every policy, as a table. */
-function cmdMatrix(dirs: string[]): number {
-  const paths = scenarioFiles(dirs.length ? dirs : [new URL("../../../scenarios", import.meta.url).pathname]);
-  const scs = paths.map(loadScenario);
-  const names = ALL.map((p) => p.name);
-  const width = Math.max(...scs.map((s) => s.name.length), 8);
-  const cols = names.map((n) => Math.max(n.length, 9));
-  process.stdout.write(`${"scenario".padEnd(width)}  ${names.map((n, i) => n.padEnd(cols[i]!)).join("  ")}\n`);
-  let held = 0, cells = 0;
-  const props = new Map<string, number>();
-  for (const sc of scs) {
-    const row = names.map((n, i) => {
-      const r = runOnModel(sc, n).report;
-      cells++;
-      for (const v of r.violations ?? []) props.set(`${n} ${v.property}`, (props.get(`${n} ${v.property}`) ?? 0) + 1);
-      const c = cell(r);
-      if (c === "held") held++;
-      const text = c.length > cols[i]! ? c.slice(0, cols[i]! - 1) + "+" : c.padEnd(cols[i]!);
-      return c === "held" ? pc.green(text) : pc.red(text);
-    });
-    process.stdout.write(`${sc.name.padEnd(width)}  ${row.join("  ")}\n`);
-  }
-  process.stdout.write(`\n${scs.length} scenarios x ${names.length} policies: ${held} held every step and property.\n`);
-  process.stdout.write("A cell lists the first step that did not go as written (@line) and each property that failed, with its line:\n");
-  process.stdout.write("C no-corruption, T user-told, V pinner-visible, R recoverable, H no-innocent-hang.\n");
-  for (const n of names) {
-    const failed = [...props].filter(([k]) => k.startsWith(n + " ")).map(([k, c]) => `${k.slice(n.length + 1)} x${c}`);
-    process.stdout.write(`  ${n.padEnd(14)} ${failed.length ? failed.join(", ") : "every property held in every scenario"}\n`);
-  }
-  return 0;
-}
-
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   let code = 0;
+  const done = (c: number) => { code = c; };
   program.name("daxlease").description("An executable model of Linux file leases and long-term page pins").version(VERSION)
-    .exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  program.command("run").description("run scenarios on the model").argument("<files...>", "scenario files or directories")
-    .option("--policy <name>", "the policy to run under (default: the script's @policy, or linux)").option("--json", "print the JSON report")
-    .action((files: string[], opts: { policy?: string; json?: boolean }) => { code = cmdRun(files, opts); });
+    .exitOverride().configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // commander says `error: ...`; one prefix for every error of ours.
+      outputError: (s, write) => write(s.replace(/^error: /, PREFIX)),
+    })
+    .addHelpText("after", `
+Exit status: 0 as the scripts say, 1 a finding (a step or property not as written, or
+model and kernel differ), 2 a script or option is wrong, 3 nothing was compared or run
+(every scenario skipped), 70 a bug in the model. docs/commands.md says more.`);
+  registerRunCommand(program, done);
   program.command("policies").description("list the policies and their rules").action(() => { code = cmdPolicies(); });
-  program.command("matrix").description("run every scenario under every policy (npm start)").argument("[dirs...]")
-    .action((dirs: string[]) => { code = cmdMatrix(dirs); });
-  registerOracleCommands(program, (c) => { code = c; });
-  registerFuzzCommand(program, (c) => { code = c; });
-  registerCheckCommands(program, (c) => { code = c; });
+  registerMatrixCommand(program, done);
+  registerCallsCommand(program, done);
+  registerOracleCommands(program, done);
+  registerFuzzCommand(program, done);
+  registerCheckCommands(program, done);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
@@ -131,12 +60,16 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export function reportError(e: unknown): number {
-  if (e instanceof ScriptError || e instanceof UsageError) {
-    process.stderr.write((e instanceof UsageError ? "daxlease: " : "") + e.message + "\n");
+  if (e instanceof ScriptError) {
+    process.stderr.write(e.message + "\n");
+    return 2;
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(PREFIX + e.message + "\n");
     return 2;
   }
   if (e instanceof ModelBug) {
-    process.stderr.write(`daxlease: BUG in the model: ${e.message}\n`);
+    process.stderr.write(`${PREFIX}BUG in the model: ${e.message}\n`);
     return 70;
   }
   throw e;

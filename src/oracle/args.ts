@@ -9,16 +9,18 @@ import { CAP_NAMES } from "../kernel/include/caps.js";
 type CallStep = Extract<Step, { k: "call" }>;
 
 /** Calls the agent performs (cat is done by the driver). */
-const SUPPORTED = new Set([
+export const SUPPORTED = new Set([
   "open", "openat", "close", "dup", "dup2", "fork", "exit", "kill", "read", "write", "pread", "pread64",
   "pwrite", "pwrite64", "truncate", "ftruncate", "fallocate", "fsync", "unlink", "rename", "mmap", "munmap",
   "fcntl", "cat", "io_uring_setup", "io_uring_register_buffers", "io_uring_unregister_buffers",
   "io_uring_read_fixed", "io_uring_write_fixed",
 ]);
-const FCNTL_OK = new Set([
+export const FCNTL_OK = new Set([
   "F_DUPFD", "F_DUPFD_CLOEXEC", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL", "F_SETOWN", "F_GETOWN",
   "F_SETSIG", "F_GETSIG", "F_SETLEASE", "F_GETLEASE",
 ]);
+/** F_SETLEASE types today's kernel has (F_LAYOUT and F_EXCLUSIVE are the RFCs'). */
+export const LEASE_TYPES_OK = new Set(["F_RDLCK", "F_WRLCK", "F_UNLCK"]);
 
 /** Capability numbers (include/uapi/linux/capability.h). */
 const CAP_NUMBERS: Record<string, number> = Object.fromEntries(CAP_NAMES.map((n, i) => [n, i]));
@@ -44,16 +46,17 @@ function isUnder(path: string, sc: Scenario): boolean {
   return sc.mounts.some((m) => path === m.path || path.startsWith(m.path + "/"));
 }
 
-/** Why the kernel cannot run this scenario, or null. */
+/** Why the kernel cannot run this scenario, or null: the first step, in written order, that it cannot make. */
 export function kernelSkipReason(sc: Scenario): string | null {
   // No pmem here: a pin of a DAX file would be checked against a file that is not DAX.
-  if (sc.mounts.some((m) => m.dax !== "never") && sc.steps.some((s) => s.k === "call" && s.name === "io_uring_register_buffers"))
-    return "long-term pins of a dax= mount cannot run here (no pmem): the kernel would pin a file that is not DAX";
+  const dax = sc.mounts.some((m) => m.dax !== "never");
   for (const s of sc.steps) {
     if (s.k !== "call") continue;
     const sig = CALLS[s.name];
     if (sig?.modelOnly) return `line ${s.line}: ${s.name} is model-only (no kernel has it)`;
     if (!SUPPORTED.has(s.name)) return `line ${s.line}: the oracle does not run ${s.name}`;
+    if (dax && s.name === "io_uring_register_buffers")
+      return `line ${s.line}: long-term pins of a dax= mount cannot run here (no pmem): the kernel would pin a file that is not DAX`;
     if (s.name === "cat") {
       const p = s.args[0];
       if (p?.k !== "str" || p.v !== "/proc/locks") return `line ${s.line}: cat(${p?.text}) has no kernel counterpart the oracle compares (only /proc/locks)`;
@@ -62,7 +65,7 @@ export function kernelSkipReason(sc: Scenario): string | null {
       const cmd = fcntlCmd(s);
       if (cmd === null || !FCNTL_OK.has(cmd)) return `line ${s.line}: fcntl ${cmd} is model-only (no kernel has it)`;
       const a = s.args[2];
-      if (cmd === "F_SETLEASE" && a?.k === "sym" && a.v.some((p) => typeof p === "string" && U.LEASE_TYPES[p] === undefined))
+      if (cmd === "F_SETLEASE" && a?.k === "sym" && a.v.some((p) => typeof p === "string" && !LEASE_TYPES_OK.has(p)))
         return `line ${s.line}: F_SETLEASE ${a.text} is model-only (no kernel has it)`;
     }
     for (const i of PATH_ARGS[s.name] ?? []) {

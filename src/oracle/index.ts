@@ -29,13 +29,13 @@ function onPath(cmd: string): boolean {
 
 export function oracleAvailable(): { ok: true } | { ok: false; why: string } {
   if (process.platform !== "linux") return { ok: false, why: `the oracle needs Linux, this is ${process.platform}` };
-  if (process.getuid?.() !== 0) return { ok: false, why: "the oracle needs root (mounts, sysctls, other uids)" };
+  if (process.getuid?.() !== 0) return { ok: false, why: "the oracle needs root (it mounts filesystems, sets sysctls, runs processes as other uids): run as root" };
   let built = false;
   try {
     const bin = join(packageRoot(), "oracle", "build", "agent");
     built = existsSync(bin) && statSync(bin).mtimeMs >= statSync(agentSource()).mtimeMs;
   } catch { /* not built */ }
-  if (!built && !onPath("cc")) return { ok: false, why: "no C compiler (cc) to build oracle/agent.c" };
+  if (!built && !onPath("cc")) return { ok: false, why: "no C compiler (cc) to build oracle/agent.c: install gcc" };
   if (!onPath("mount") && !existsSync("/usr/bin/mount") && !existsSync("/bin/mount")) return { ok: false, why: "no mount(8)" };
   return { ok: true };
 }

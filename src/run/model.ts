@@ -14,7 +14,7 @@ import { checkInvariants } from "../kernel/check.js";
 import { policyNamed } from "../policy/registry.js";
 import { Machine, newStepOut, type MState, type StepOut } from "../machine/machine.js";
 import { compile } from "../machine/program.js";
-import { Monitor } from "../props/monitor.js";
+import { Monitor, PROPERTIES } from "../props/monitor.js";
 
 export interface ModelRun { report: RunReport; state: KState }
 
@@ -106,8 +106,14 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
   monitor.finish(st.k);
   const report = judge.report(sc.name, policy);
   report.violations = monitor.violations.slice().sort((a, b) => a.line - b.line);
-  const wrong = sc.expects.filter((e) => monitor.holds(e.property) !== e.holds)
-    .map((e) => `line ${e.line}: ${e.property} was expected to ${e.holds ? "hold" : "fail"}, and it ${e.holds ? "failed" : "held"}`);
+  // A property that no @expect line names is expected to hold: a finding is never silent.
+  const wrong: string[] = [];
+  for (const p of PROPERTIES) {
+    const e = sc.expects.find((x) => x.property === p);
+    const holds = monitor.holds(p);
+    if (e !== undefined && holds !== e.holds) wrong.push(`line ${e.line}: ${p} was expected to ${e.holds ? "hold" : "fail"}, and it ${e.holds ? "failed" : "held"}`);
+    if (e === undefined && !holds) wrong.push(`${p} failed, and no @expect line says it may (\`@expect ${p} fails\` states a finding)`);
+  }
   if (wrong.length > 0) {
     report.expectFailures = wrong;
     report.ok = false;

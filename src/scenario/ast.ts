@@ -1,4 +1,4 @@
-// The parsed form of a `.scn` script (docs: ../shared/docs/SCENARIO_FORMAT.md).
+// The parsed form of a `.scn` script (docs/scenario-format.md).
 // Plain data only: the model, the oracle and the explorer all read it.
 
 /** One argument of a call, as written. */

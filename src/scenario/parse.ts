@@ -8,6 +8,7 @@ import { signalByName, isStopSignal, SIGKILL } from "../kernel/include/signal_na
 import { PROPERTIES } from "../props/names.js";
 import { parsePolicy } from "../policy/registry.js";
 import { CAP_NAMES } from "../kernel/include/caps.js";
+import * as U from "../kernel/include/uapi.js";
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
 export const RESERVED_PROCS = new Set(["NIC"]);
@@ -21,6 +22,10 @@ class Parser {
   private procs = new Set<string>();
   /** Process name -> the call it is blocked in (written with `...`). */
   private pending = new Map<string, string>();
+  /** Process name -> that blocked call's step, whose result its `<... resumed>` line gives. */
+  private pendingStep = new Map<string, CallStep>();
+  /** `$names` bound by a step so far (`= $name`). */
+  private bound = new Set<string>();
   private lastCat: CallStep | null = null;
   private line = 0;
 
@@ -295,14 +300,18 @@ class Parser {
       if (want === undefined) this.err(col, `${proc} has no call written with ... to resume`);
       if (want !== m[1]) this.err(col, `${proc} is blocked in ${want}, not ${m[1]}`);
       this.pending.delete(proc);
-      const expect = this.result(m[2]!, col + rest.length - m[2]!.length, false);
+      const call = this.pendingStep.get(proc)!;
+      this.pendingStep.delete(proc);
+      const expect = this.result(m[2]!, col + rest.length - m[2]!.length, false, call.name, call.args);
+      if (expect?.k === "bind") this.bound.add(expect.name);
       this.sc.steps.push({ k: "resumed", line: this.line, col, text: `<... ${m[1]} resumed>`, proc, name: m[1]!, expect });
       return;
     }
     if (this.pending.has(proc) && /^[a-z_][a-z_0-9]*\(/.test(rest)) this.err(col, `${proc} makes a call while blocked in ${this.pending.get(proc)} (write <... ${this.pending.get(proc)} resumed> first)`);
     const step = this.call(proc, rest, col, true);
     if (optional) step.optional = true;
-    if (step.expect?.k === "blocks") this.pending.set(proc, step.name);
+    if (step.expect?.k === "blocks") { this.pending.set(proc, step.name); this.pendingStep.set(proc, step); }
+    if (step.expect?.k === "bind") this.bound.add(step.expect.name);
     if (step.name === "fork") this.forkStep(proc, step.expect, col + step.text.length);
     this.sc.steps.push(step);
     if (step.name === "cat" || step.name === "lsof" || step.name === "rdma") this.lastCat = step;
@@ -328,6 +337,10 @@ class Parser {
       this.err(a === null ? col : a.col + (chk.at !== undefined ? Math.max(0, a.text.indexOf(chk.at)) : 0), chk.msg);
     }
     for (const a of args)
+      if (a.k === "var" && !this.bound.has(a.v)) this.err(a.col, `$${a.v} is bound by no earlier step (a call binds it: ... = $${a.v})`);
+    for (const a of args)
+      if (a.k === "var" && !this.bound.has(a.v)) this.err(a.col, `$${a.v} is bound by no earlier step (a call binds it: ... = $${a.v})`);
+    for (const a of args)
       if (a.k === "str" && CALLS[name]!.args[args.indexOf(a)] === "path" && !a.v.startsWith("/proc/") && !(name === "open" && DEVICES.has(a.v))) this.mountOf(a.v, a.col);
     if (name === "open" || name === "openat") {
       const p = args[name === "open" ? 0 : 1]!;
@@ -335,7 +348,7 @@ class Parser {
     }
     const tail = rest.slice(close + 1);
     const tailCol = col + close + 1;
-    const expect = this.result(tail, tailCol, mayBlock);
+    const expect = this.result(tail, tailCol, mayBlock, name, args);
     if (name === "exit" && expect !== null && !(expect.k === "value" && expect.text === "?")) this.err(tailCol, "exit returns nothing: write it without a result, or = ?");
     return { k: "call", line: this.line, col, text: rest.slice(0, close + 1), proc, name, args, expect, lines: null };
   }
@@ -425,8 +438,8 @@ class Parser {
     throw e;
   }
 
-  /** Parses what follows a call's `)`: nothing, `...`, or `= RESULT`. */
-  private result(tail: string, col: number, mayBlock: boolean): Expect | null {
+  /** Parses what follows a call's `)`: nothing, `...`, or `= RESULT` that call `name` can return. */
+  private result(tail: string, col: number, mayBlock: boolean, name: string, args: Arg[]): Expect | null {
     const t = tail.trim();
     if (t === "") return null;
     if (t === "...") {
@@ -448,15 +461,37 @@ class Parser {
     }
     if (/^\$[A-Za-z_][A-Za-z0-9_]*$/.test(r)) return { k: "bind", name: r.slice(1) };
     if (r.startsWith('"')) {
+      if (name !== "rdma_read") this.err(rcol, `${name} does not return a string (only rdma_read does)`);
       try {
         const { end } = readString(r, 0);
         if (end !== r.length) this.err(rcol, "junk after the string");
       } catch (e) { this.lexFail(e, rcol); }
       return { k: "value", text: r };
     }
-    if (/^-?(\d+|0x[0-9a-fA-F]+)(\s+\(.*\))?$/.test(r) || /^[A-Za-z_][A-Za-z0-9_]*([+-]\d+)?(\|[A-Za-z_][A-Za-z0-9_]*)*$/.test(r))
-      return { k: "value", text: r.replace(/\s+/g, " ") };
+    if (/^-?(\d+|0x[0-9a-fA-F]+)(\s+\(.*\))?$/.test(r)) return { k: "value", text: r.replace(/\s+/g, " ") };
+    if (/^[A-Za-z_][A-Za-z0-9_]*([+-]\d+)?(\|[A-Za-z_][A-Za-z0-9_]*)*$/.test(r)) {
+      const why = this.symbolicResult(name, args, r);
+      if (why !== null) this.err(rcol, why);
+      return { k: "value", text: r };
+    }
     this.err(rcol, `cannot read the result ${r}`);
+  }
+
+  /** Why `name(args)` can never return the word `r` (notation.ts's fmtResult writes these), or null. */
+  private symbolicResult(name: string, args: Arg[], r: string): string | null {
+    if (name === "fork") return null; // the child's name, checked by forkStep
+    const cmd = name === "fcntl" && args[1]?.k === "sym" ? String(args[1].v[0]) : null;
+    const what = cmd === null ? name : `fcntl ${cmd}`;
+    switch (cmd) {
+      case "F_GETLEASE":
+      case "F_GETLAYOUT":
+        return r.split("|").every((t) => U.LEASE_TYPES[t] !== undefined) ? null : `${what} returns F_RDLCK, F_WRLCK, F_UNLCK or F_LAYOUT, not ${r}`;
+      case "F_GETSIG":
+        return signalByName(r) !== null ? null : `${what} returns 0 or a signal name, not ${r}`;
+      case "F_GETOWN":
+        return this.procs.has(r) ? null : `${what} returns 0 or a process name, not ${r}`;
+    }
+    return `${what} returns a number, -1 ERRNO, $name or ?, not ${r}`;
   }
 
   private sigLine(proc: string, rest: string, col: number) {

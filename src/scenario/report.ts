@@ -155,6 +155,12 @@ export function formatReport(r: RunReport, color: (s: string, ok: boolean) => st
     for (const v of found) out.push(`      ${color(`! ${v.property} fails: ${v.detail}`, false)}`);
   }
   for (const e of r.expectFailures ?? []) out.push(color(`expectation failed: ${e}`, false));
-  out.push(r.ok ? "ok" : "FAILED");
+  const props = failedProperties(r);
+  out.push(r.ok ? (props === "" ? "ok" : `ok (as @expect says: ${props})`) : "FAILED");
   return out.join("\n");
+}
+
+/** `no-corruption fails at line 38, user-told fails at line 42`, or "" when every property held. */
+export function failedProperties(r: RunReport): string {
+  return (r.violations ?? []).map((v) => `${v.property} fails at line ${v.line}`).join(", ");
 }
