@@ -152,8 +152,27 @@ function replays(file: string, text: string, policies: string[]) {
   }
 }
 
-test("every counterexample of scenarios/explore, under every policy, replays with run", () => {
-  for (const f of scenarioFiles([ROOT + "explore"])) replays(f, readFileSync(f, "utf8"), policyVariants());
+test("scenarios/explore under every policy: the golden verdict matrix (scenarios/explore/verdicts.json), and every counterexample replays with run", () => {
+  const golden = JSON.parse(readFileSync(ROOT + "explore/verdicts.json", "utf8")) as { scenario: string; policy: string }[];
+  const rows: unknown[] = [];
+  for (const f of scenarioFiles([ROOT + "explore"])) {
+    const text = readFileSync(f, "utf8");
+    const sc = parseScenario(text, f);
+    for (const policy of policyVariants()) {
+      const r = checkScenario(sc, policy);
+      rows.push({ scenario: r.scenario, policy, complete: r.complete, setupRefused: r.setupRefused, verdicts: r.verdicts,
+        shortest: Object.fromEntries(r.counterexamples.map((c) => [c.property, c.length])) });
+      for (const c of r.counterexamples) {
+        const back = runOnModel(parseScenario(c.script, c.fileName), policy).report;
+        assert.ok(back.ok, `${f} under ${policy}, ${c.property}:\n${formatReport(back)}`);
+        assert.ok((back.violations ?? []).some((v) => v.property === c.property), `${f} under ${policy}: replay does not see ${c.property} fail`);
+      }
+    }
+  }
+  const key = (x: { scenario: string; policy: string }) => `${x.scenario} ${x.policy}`;
+  const sorted = (xs: { scenario: string; policy: string }[]) => [...xs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  // A changed cell is a changed answer: regenerate with `node bench/golden.mjs` and review the diff.
+  assert.deepEqual(sorted(rows as { scenario: string; policy: string }[]), sorted(golden));
 });
 
 test("every counterexample of both old corpora, under their own policy, replays with run", () => {

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import v8 from "node:v8";
 import cliProgress from "cli-progress";
 import { pc } from "./colors.js";
 import { scenarioFiles, UsageError } from "./files.js";
@@ -22,6 +23,11 @@ interface CheckFlags {
   policy?: string; bfs?: boolean; dfs?: boolean; random?: boolean; seed?: string; walks?: string;
   maxStates?: string; maxDepth?: string; maxMemory?: string; exact?: boolean; json?: boolean; out?: string;
   explain?: boolean; mermaid?: boolean; workers?: string; shard?: string;
+}
+
+/** Without --max-memory a search stops cleanly (exit 4) at 80% of the heap V8 allows, not in an out-of-memory crash. */
+function memoryCap(mb: number | undefined): { maxMemoryMB: number; memoryMB: () => number } {
+  return { maxMemoryMB: mb ?? Math.floor((v8.getHeapStatistics().heap_size_limit / 2 ** 20) * 0.8), memoryMB: () => process.memoryUsage().heapUsed / 2 ** 20 };
 }
 
 /** 1 (a finding) over 4 (a search that did not finish) over 0. */
@@ -52,7 +58,7 @@ function searchOptions(f: CheckFlags): CheckOptions {
   const seed = intOption("seed", f.seed, 0), walks = intOption("walks", f.walks);
   if (states !== undefined) o.maxStates = states;
   if (depth !== undefined) o.maxDepth = depth;
-  if (mem !== undefined) { o.maxMemoryMB = mem; o.memoryMB = () => process.memoryUsage().heapUsed / 2 ** 20; }
+  Object.assign(o, memoryCap(mem));
   if (seed !== undefined) o.seed = seed;
   if (walks !== undefined) o.walks = walks;
   if ((f.seed !== undefined || f.walks !== undefined) && o.mode !== "random") throw new UsageError("--seed and --walks go with --random");
@@ -197,7 +203,7 @@ async function cmdVerdict(files: string[], f: { json?: boolean; wide?: boolean; 
     for (const policy of policies) {
       const bar = progressBar(`${sc.name} under ${policy}:`);
       let r: CheckReport;
-      try { r = checkScenario(sc, policy, { now: () => performance.now(), progress: bar.update, ...(maxStates ? { maxStates } : {}) }); } finally { bar.stop(); }
+      try { r = checkScenario(sc, policy, { now: () => performance.now(), progress: bar.update, ...memoryCap(undefined), ...(maxStates ? { maxStates } : {}) }); } finally { bar.stop(); }
       cells.push({ question, report: r, written: sc.policy });
     }
   }

@@ -4,6 +4,7 @@
 // so the answers are the same. No Node-only import.
 import type { Machine, MState } from "../machine/machine.js";
 import { encodeMove } from "../machine/machine.js";
+import { DIED } from "../kernel/entry.js";
 import { encodeMState, decodeMState } from "../machine/codec.js";
 import { hashLanes } from "../kernel/snapshot.js";
 import { checkInvariants } from "../kernel/check.js";
@@ -65,12 +66,19 @@ export function expand(m: Machine, bytes: Uint8Array, exact: boolean, known: (a:
     const res = m.step(c, mv);
     let told: string | null = null, recov: string | null = null, line = 0;
     const call = res.call;
+    // The move's call, and the sleeping calls that returned after it (a refusal after a wait is a refusal too).
+    const outcomes = [];
     if (call !== null) {
-      const proc = call.prog === m.nic ? null : m.proc(c, call.prog);
-      const o = { proc, call: call.call.step.name, args: call.args, ret: call.res.ret, data: call.res.data ?? "" };
+      outcomes.push({ proc: call.prog === m.nic ? null : m.proc(c, call.prog), call: call.call.step.name, args: call.args, ret: call.res.ret, data: call.res.data ?? "" });
       line = call.call.step.line;
-      told = untold(c.k, proc, o.call, o.args, o.ret, o.data);
-      recov = unrecoverable(c.k, o);
+    }
+    for (const x of res.completions) {
+      const p = m.proc(c, x.proc);
+      if (x.ret !== DIED && p !== null) outcomes.push({ proc: p, call: x.call, args: x.args, ret: x.ret, data: "" });
+    }
+    for (const o of outcomes) {
+      told ??= untold(c.k, o.proc, o.call, o.args, o.ret, o.data);
+      recov ??= unrecoverable(c.k, o);
     }
     let a = 0, b = 0, key = "";
     if (exact) key = m.key(c);

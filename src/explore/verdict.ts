@@ -33,7 +33,10 @@ function differs(c: VerdictCell): boolean {
 export function verdictTable(cells: VerdictCell[], policies: string[], o: { wide: boolean; color: (s: string, bad: boolean) => string }): string {
   const cellW = o.wide ? Math.max(10, ...policies.map((p) => p.length)) : 8;
   const heads = policies.map((p) => (o.wide ? p : SHORT[p] ?? p.slice(0, cellW)));
-  const scenarios = [...new Set(cells.map((c) => `${c.question}\u0000${c.report.scenario}`))];
+  // Rows grouped by question (in the order the questions first appear), scripts in file order within each.
+  const questions = [...new Set(cells.map((c) => c.question))];
+  const scenarios = [...new Set(cells.map((c) => `${c.question}\u0000${c.report.scenario}`))]
+    .sort((a, b) => questions.indexOf(a.split("\u0000")[0]!) - questions.indexOf(b.split("\u0000")[0]!));
   const nameW = o.wide ? Math.max(8, ...cells.map((c) => c.report.scenario.length)) : 20;
   const fit = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + "~" : s.padEnd(w));
   const out: string[] = [];

@@ -53,7 +53,8 @@ export function decodeMove(code: number): Move {
 /** What a call that ran in a move or a settle returned. */
 export interface CallOut { prog: number; call: ProgCall; args: SysArg[]; res: SysResult }
 /** A sleeping call's end: its result, or DIED when its process was killed in it. */
-export interface Completion { proc: number; ret: number }
+/** A sleeping call's end: its process, the call and its arguments (as it sleeps: restarts are the same call), what it returned. */
+export interface Completion { proc: number; ret: number; call: string; args: SysArg[] }
 
 export interface StepOut {
   /** The call the move made (null for tick and ignore). */
@@ -273,18 +274,19 @@ export class Machine {
         const what = runnable(m.k, p);
         if (what === null) continue;
         const i = this.procIndex(p.pid);
+        const call = p.wait?.call ?? "", args = p.wait?.args ?? [];
         if (what === "die") {
           const inCall = p.wait !== null;
           die(m.k, p);
           out.deaths.push(i);
-          if (inCall) out.completions.push({ proc: i, ret: DIED });
+          if (inCall) out.completions.push({ proc: i, ret: DIED, call, args });
           m.pbind[i] = -1;
           m.hq[i] = [];
           m.hrun[i] = -1;
         } else {
           const r = resume(m.k, p);
           if (r !== BLOCKED) {
-            out.completions.push({ proc: i, ret: r });
+            out.completions.push({ proc: i, ret: r, call, args });
             this.bind(m, m.pbind[i]!, r);
             m.pbind[i] = -1;
           }

@@ -27,15 +27,18 @@ export class Monitor {
   }
 
   /**
-   * After a step (its move and the settle after it): the state's predicates, the step's call's
-   * predicates, and the bookkeeping of untimed waits. `callOf` names the call a process is in.
+   * After a step (its move and the settle after it): the state's predicates, the predicates of
+   * the step's call and of the sleeping calls that returned meanwhile (`resumed`: a refusal that
+   * comes after a wait is a refusal too), and the bookkeeping of sleeps. `callOf` names the call
+   * a process is in.
    */
-  check(s: KState, line: number, out: Outcome | null, callOf: (pid: number) => string) {
-    if (out !== null) this.add(line, "user-told", untold(s, out.proc, out.call, out.args, out.ret, out.data));
+  check(s: KState, line: number, out: Outcome | null, callOf: (pid: number) => string, resumed: Outcome[] = []) {
+    const calls = out === null ? resumed : [out, ...resumed];
+    for (const o of calls) this.add(line, "user-told", untold(s, o.proc, o.call, o.args, o.ret, o.data));
     this.add(line, "no-corruption", corruption(s));
     this.add(line, "pinner-visible", unattributed(s));
     this.innocentHang(s, line, callOf);
-    if (out !== null) this.add(line, "recoverable", unrecoverable(s, out));
+    for (const o of calls) this.add(line, "recoverable", unrecoverable(s, o));
   }
 
   /**

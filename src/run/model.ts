@@ -14,7 +14,7 @@ import { checkInvariants } from "../kernel/check.js";
 import { policyNamed } from "../policy/registry.js";
 import { Machine, newStepOut, type MState, type StepOut } from "../machine/machine.js";
 import { compile } from "../machine/program.js";
-import { Monitor, PROPERTIES } from "../props/monitor.js";
+import { Monitor, PROPERTIES, type Outcome } from "../props/monitor.js";
 
 export interface ModelRun { report: RunReport; state: KState }
 
@@ -43,9 +43,16 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
   /** Signals handled since the script's last signal line for each process. */
   const log: SigInfo[][] = c.procs.map(() => []);
 
+  /** Sleeping calls that returned during the current step, for the monitors. */
+  let resumed: Outcome[] = [];
   /** After every move: what returned, and the signals that reached user space. */
   const took = (out: StepOut) => {
-    for (const x of out.completions) { const k = cur[x.proc]; if (k !== null && k !== undefined) k.ret = x.ret; }
+    for (const x of out.completions) {
+      const k = cur[x.proc];
+      if (k !== null && k !== undefined) k.ret = x.ret;
+      const p = m.proc(st, x.proc);
+      if (x.ret !== DIED && p !== null) resumed.push({ proc: p, call: x.call, args: x.args, ret: x.ret, data: "" });
+    }
     for (const p of st.k.procs) {
       if (p.sigq.length === 0) continue;
       log[index(p.name)]!.push(...p.sigq);
@@ -101,7 +108,8 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
         break;
     }
     if (opts.check !== false) checkInvariants(st.k);
-    monitor.check(st.k, step.line, outcome, (pid) => cur[c.procs.findIndex((x) => x.pid === pid)]?.call.name ?? "");
+    monitor.check(st.k, step.line, outcome, (pid) => cur[c.procs.findIndex((x) => x.pid === pid)]?.call.name ?? "", resumed);
+    resumed = [];
   }
   monitor.finish(st.k);
   const report = judge.report(sc.name, policy);
