@@ -11,6 +11,7 @@ import { scenarioFiles, UsageError } from "./files.js";
 import { ModelBug } from "../kernel/assert.js";
 import { registerOracleCommands } from "./oracle_cmd.js";
 import { registerFuzzCommand } from "./fuzz_cmd.js";
+import { registerImportCommands } from "./import_cmd.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version as string;
 
@@ -119,6 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     .action((dirs: string[]) => { code = cmdMatrix(dirs); });
   registerOracleCommands(program, (c) => { code = c; });
   registerFuzzCommand(program, (c) => { code = c; });
+  registerImportCommands(program, (c) => { code = c; });
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -39,7 +39,7 @@ export function scanArgs(s: string, start: number): number {
     const c = s[i]!;
     if (c === '"') {
       try { i = readString(s, i).end - 1; } catch (e) {
-        if (e instanceof LexError) throw new ArgError(e.offset, e.message);
+        if (e instanceof LexError) throw new ArgError(e.offset, e.message === "unterminated string" ? "unterminated string (a line cut short?)" : e.message);
         throw e;
       }
       continue;
@@ -69,6 +69,15 @@ export function scanArgs(s: string, start: number): number {
   return -1;
 }
 
+/** The index after a string literal starting at s[i], or the end of s if it does not close. */
+function stringEnd(s: string, i: number): number {
+  for (let j = i + 1; j < s.length; j++) {
+    if (s[j] === "\\") j++;
+    else if (s[j] === '"') return j + 1;
+  }
+  return s.length;
+}
+
 /** Splits an argument list (the text between the parentheses) at its top-level commas. */
 export function splitArgs(s: string, base: number): Piece[] {
   const out: Piece[] = [];
@@ -79,11 +88,12 @@ export function splitArgs(s: string, base: number): Piece[] {
     const lead = raw.length - raw.trimStart().length;
     if (raw.trim() !== "" || out.length > 0 || to < s.length) out.push({ text: raw.trim(), col: base + from + lead });
   };
+  // Never throws: an unfinished call's text may stop anywhere.
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
-    if (c === '"') { i = readString(s, i).end - 1; continue; }
-    if (c === "/" && s[i + 1] === "*") { i = s.indexOf("*/", i + 2) + 1; continue; }
-    if (c === "<" && fdPathAt(s, i)) { i = skipFdPath(s, i) - 1; continue; }
+    if (c === '"') { i = stringEnd(s, i) - 1; continue; }
+    if (c === "/" && s[i + 1] === "*") { const e = s.indexOf("*/", i + 2); i = e < 0 ? s.length : e + 1; continue; }
+    if (c === "<" && fdPathAt(s, i)) { const e = skipFdPath(s, i); i = e < 0 ? s.length : e - 1; continue; }
     if (c === "(" || c === "{" || c === "[") depth++;
     else if (c === ")" || c === "}" || c === "]") depth--;
     else if (c === "," && depth === 0) { push(i); from = i + 1; }

@@ -204,7 +204,7 @@ class Importer implements Ctx {
   }
 
   ref(line = this.cur.line): string {
-    return `${this.cur.src}:${line}`;
+    return `${label(this.cur.src)}:${line}`;
   }
 
   /** Places a line at the current call's start. */
@@ -245,7 +245,7 @@ class Importer implements Ctx {
 
   private ev(e: Extract<Item, { k: "ev" }>["ev"], at: number) {
     const p = this.proc(e.pid ?? 0);
-    const base = { pos: at, seq: this.seq++, proc: p, t: e.t, ref: `${e.src}:${e.line}`, result: null, isCall: false };
+    const base = { pos: at, seq: this.seq++, proc: p, t: e.t, ref: `${label(e.src)}:${e.line}`, result: null, isCall: false };
     if (e.k === "signal") {
       const s = signalOf(e.name);
       if (s === null || defaultIgnored(s.num)) {
@@ -313,7 +313,8 @@ class Importer implements Ctx {
     for (const o of this.outs) {
       if (o.end !== undefined && o.kind === "step") {
         const between = this.outs.filter((x) => x.kind === "step" && x.pos > o.pos && x.pos <= o.end!.pos);
-        const waited = between.some((x) => x.proc !== o.proc && x.isCall) && !between.some((x) => x.proc === o.proc && x.isCall);
+        // Another process's call, or its end (which closes its files), may have woken it.
+        const waited = between.some((x) => x.proc !== o.proc && (x.isCall || x.text.startsWith("+++"))) && !between.some((x) => x.proc === o.proc && x.isCall);
         if (waited) {
           lines.push({ ...o, result: "...", end: undefined });
           lines.push({ ...o, pos: o.end.pos, seq: 1e15 + o.seq, t: o.end.t, ref: o.end.ref, text: `<... ${callName(o.text)} resumed>`, end: undefined, isCall: false });
@@ -492,6 +493,11 @@ function retText(r: Rec): string {
 
 function wrapList(s: string): string {
   return s.length > 200 ? s.slice(0, 197) + "..." : s;
+}
+
+/** A log as line references name it: its file name without the directory. */
+function label(src: string): string {
+  return src.replace(/^.*\//, "");
 }
 
 function callName(text: string): string {

@@ -56,12 +56,11 @@ function retOf(text: string, col: number, err: (col: number, msg: string) => nev
   err(col, `cannot read the result ${JSON.stringify(t)}`);
 }
 
-/** Reads one source into events; pids of unprefixed lines stay null. */
-export function parseSource(src: LogSource): Ev[] {
+/** Reads one source into events; pids of unprefixed lines stay null. `meta.relative`: its timestamps are -r deltas. */
+export function parseSource(src: LogSource, meta: { relative: boolean | null } = { relative: null }): Ev[] {
   const out: Ev[] = [];
   const lines = src.text.split("\n");
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-  let relative: boolean | null = null;
   let clock = 0;
   for (let n = 0; n < lines.length; n++) {
     let raw = lines[n]!.replace(/\r$/, "");
@@ -85,8 +84,8 @@ export function parseSource(src: LogSource): Ev[] {
     if (tm) {
       if (tm[5] !== undefined) {
         const v = Number(tm[5]);
-        if (relative === null) relative = v < 1e5;
-        t = relative ? (clock += v) : v;
+        if (meta.relative === null) meta.relative = v < 1e5;
+        t = meta.relative ? (clock += v) : v;
       } else t = Number(tm[1]) * 3600 + Number(tm[2]) * 60 + Number(tm[3]) + (tm[4] ? Number(tm[4]) : 0);
       i += tm[0].length;
     }
@@ -170,7 +169,8 @@ function childPid(e: Ev, calls: Map<string, string>): number | null {
  * or, without timestamps, each child's events after the call that created it.
  */
 export function readLog(sources: LogSource[]): { events: Ev[]; info: LogInfo } {
-  const parsed = sources.map(parseSource);
+  const metas = sources.map(() => ({ relative: null as boolean | null }));
+  const parsed = sources.map((s, i) => parseSource(s, metas[i]));
   const info: LogInfo = {
     timestamps: parsed.every((p) => p.length === 0 || p.every((e) => e.t !== null)) && parsed.some((p) => p.length > 0),
     durations: parsed.some((p) => p.some((e) => (e.k === "call" || e.k === "resumed") && e.dur !== null)),
@@ -184,6 +184,10 @@ export function readLog(sources: LogSource[]): { events: Ev[]; info: LogInfo } {
   } else {
     for (const s of sources)
       if (s.pid === undefined) throw new ScriptError(s.name, 1, 1, "several logs: each must be one process's (-ff), named LOG.PID");
+    if (info.timestamps && metas.some((m) => m.relative)) {
+      info.timestamps = false;
+      info.notes.push("-ff with -r: each log's times are relative to its own lines, so they cannot be merged (trace with -ttt)");
+    }
     if (info.timestamps) {
       events = parsed.flat().map((e, i) => ({ e, i })).sort((a, b) => a.e.t! - b.e.t! || a.i - b.i).map((x) => x.e);
     } else {
