@@ -10,20 +10,9 @@ import { logSources } from "../src/cli/import_cmd.js";
 import { parseScenario } from "../src/scenario/parse.js";
 import { runOnModel } from "../src/run/model.js";
 import { ScriptError } from "../src/scenario/error.js";
-import { LOGS, RECORDINGS, logArg } from "./strace-fixtures.js";
+import { LOGS, RECORDINGS, logArg, stepsByProc } from "./strace-fixtures.js";
 
 const FS: ImportOptions = { fs: [{ path: "/mnt/pmem", type: "tmpfs", dax: "never" }] };
-
-/** The steps of a script, without line references and sleeps, grouped by process (interleavings after the last wait may differ between runs). */
-export function stepsByProc(text: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const l of text.split("\n")) {
-    const m = /^([A-Za-z][A-Za-z0-9_]*): (.*?)(?:\s+#\s*\S+:\d+)?$/.exec(l);
-    if (m === null) continue;
-    (out[m[1]!] ??= []).push(m[2]!);
-  }
-  return out;
-}
 
 function imp(log: string, opts: ImportOptions = FS) {
   return importStrace([{ name: "t.strace", text: log }], opts);

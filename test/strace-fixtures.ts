@@ -45,6 +45,17 @@ export const RECORDINGS: Recording[] = [
   { log: "uring-register.Xraw.strace", program: "uring-register", strace: ["-f", "-X", "raw"] },
 ];
 
+/** The steps of a script, without line references and sleeps, grouped by process (interleavings after the last wait may differ between runs). */
+export function stepsByProc(text: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const l of text.split("\n")) {
+    const m = /^([A-Za-z][A-Za-z0-9_]*): (.*?)(?:\s+#\s*\S+:\d+)?$/.exec(l);
+    if (m === null) continue;
+    (out[m[1]!] ??= []).push(m[2]!);
+  }
+  return out;
+}
+
 /** The import argument for a recording: the file, or DIR/trace for -ff. */
 export function logArg(dir: string, r: Recording): string {
   return r.perPid ? join(dir, r.log, "trace") : join(dir, r.log);
