@@ -101,3 +101,12 @@ test("replay: a program the proposals leave alone", () => {
   assert.match(r.out, /^linux \(today's kernel, as the model has it\): every step as in the log; no property fails\.$/m);
   assert.match(r.out, /^sticky,close=block: as under linux: every step as in the log, no property fails\.$/m);
 });
+
+test("the replay README.md shows is what replay prints", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const m = /```\n\$ daxlease (replay [^\n]*)\n([\s\S]*?)\n```/.exec(readme);
+  assert.ok(m !== null, "README.md shows no replay");
+  const r = cli(...m[1]!.split(" "));
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.trimEnd(), m[2]);
+});

@@ -12,6 +12,7 @@ import { ModelBug } from "../kernel/assert.js";
 import { registerOracleCommands } from "./oracle_cmd.js";
 import { registerFuzzCommand } from "./fuzz_cmd.js";
 import { registerImportCommands } from "./import_cmd.js";
+import { registerManCommand } from "./man_cmd.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version as string;
 
@@ -121,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
   registerOracleCommands(program, (c) => { code = c; });
   registerFuzzCommand(program, (c) => { code = c; });
   registerImportCommands(program, (c) => { code = c; });
+  registerManCommand(program, (c) => { code = c; });
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
