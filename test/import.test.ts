@@ -295,3 +295,36 @@ test("what the parser would refuse becomes a comment, and the summary says so", 
   assert.match(t, /^# \(left out: unknown open flag O_PATH\) proc: openat/m);
   parseScenario(t, "x.scn");
 });
+
+test("--rename and given names: a log of the oracle's directories and agents reads as the script it ran", () => {
+  const log = [
+    "50 openat(AT_FDCWD, \"/var/tmp/daxlease-oracle-1-x/fs0/a\", O_RDWR) = 3",
+    "50 clone(child_stack=NULL, flags=SIGCHLD, child_tidptr=0x1) = 51",
+    "51 fcntl(3, F_SETLEASE, F_RDLCK) = 0",
+  ].join("\n");
+  const t = importStrace([{ name: "agents.strace", text: log }], {
+    rename: [["/var/tmp/daxlease-oracle-1-x/fs0", "/mnt/pmem"]], fs: [{ path: "/mnt/pmem", type: "tmpfs", dax: "never" }], procNames: { 50: "A", 51: "B" },
+  }).text;
+  assert.deepEqual(stepsByProc(t), { A: ['openat(AT_FDCWD, "/mnt/pmem/a", O_RDWR) = 3', "fork() = B"], B: ["fcntl(3, F_SETLEASE, F_RDLCK) = 0"] });
+});
+
+test("the importer and replay import nothing Node-only (the playground runs them in a browser)", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { dirname, resolve } = await import("node:path");
+  const seen = new Set<string>();
+  const bad: string[] = [];
+  const walk = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(file, "utf8").matchAll(/^import [^;]*? from "([^"]+)";/gm)) {
+      const spec = m[1]!;
+      if (!spec.startsWith(".")) { bad.push(`${file}: ${spec}`); continue; }
+      walk(resolve(dirname(file), spec));
+    }
+  };
+  const dir = new URL("../src/import/", import.meta.url).pathname;
+  walk(dir + "import.js");
+  walk(dir + "replay.js");
+  assert.deepEqual(bad, []);
+  assert.ok(seen.size > 20, `${seen.size} modules`);
+});

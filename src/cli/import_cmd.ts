@@ -49,7 +49,7 @@ function hostMounts(): HostMount[] {
   }
 }
 
-interface ImportOpts { out?: string; fs: string[]; name?: string; leaseBreakTime?: string }
+interface ImportOpts { out?: string; fs: string[]; rename: string[]; name?: string; leaseBreakTime?: string }
 
 function fsSpecs(list: string[]): FsSpec[] {
   return list.map((s) => {
@@ -66,7 +66,12 @@ function importLogs(logs: string[], o: ImportOpts) {
     if (!Number.isInteger(lbt)) throw new UsageError(`--lease-break-time must be an integer, not ${o.leaseBreakTime}`);
   }
   const fs = fsSpecs(o.fs);
-  return importStrace(logSources(logs), { fs, hostMounts: fs.length === 0 ? hostMounts() : [], name: o.name, leaseBreakTime: lbt });
+  const rename = o.rename.map((r): [string, string] => {
+    const m = /^(\/[^=]*)=(\/[^=]*)$/.exec(r);
+    if (m === null) throw new UsageError(`--rename takes LOGPATH=PATH (both absolute), not ${r}`);
+    return [m[1]!.replace(/\/+$/, ""), m[2]!.replace(/\/+$/, "")];
+  });
+  return importStrace(logSources(logs), { fs, rename, hostMounts: fs.length === 0 ? hostMounts() : [], name: o.name, leaseBreakTime: lbt });
 }
 
 function cmdImport(logs: string[], o: ImportOpts): number {
@@ -107,6 +112,7 @@ export function registerImportCommands(program: Command, done: (code: number) =>
     .argument("<logs...>", "the log (strace -f -o LOG), or LOG for the LOG.PID files of strace -ff")
     .option("--out <file>", "write the scenario there (default: standard output)")
     .option("--fs <spec>", "a mount the program's files live on: PATH=TYPE[,dax=MODE][,size=N] (repeatable)", collect, [])
+    .option("--rename <from=to>", "write the log's paths under FROM as under TO (repeatable; --fs names TO)", collect, [])
     .option("--name <name>", "the scenario's name (default: the log's file name)")
     .option("--lease-break-time <s>", "@sysctl fs.lease-break-time of the traced machine")
     .action((logs: string[], o: ImportOpts) => { done(cmdImport(logs, o)); });
@@ -114,6 +120,7 @@ export function registerImportCommands(program: Command, done: (code: number) =>
     .argument("<input>", "an strace log, or a scenario written by daxlease import")
     .option("--policy <name>", "one policy, or all", "all")
     .option("--fs <spec>", "as for import, when the input is a log (repeatable)", collect, [])
+    .option("--rename <from=to>", "as for import (repeatable)", collect, [])
     .option("--lease-break-time <s>", "as for import")
     .option("--json", "print the differences as JSON")
     .action((input: string, o: ImportOpts & { policy: string; json?: boolean }) => { done(cmdReplay(input, o)); });

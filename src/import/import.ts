@@ -27,6 +27,8 @@ export interface ImportOptions {
   rename?: [string, string][];
   /** @sysctl fs.lease-break-time. */
   leaseBreakTime?: number;
+  /** Names for pids (e.g. the oracle's agents, which exec nothing): pid -> process name. */
+  procNames?: Record<number, string>;
 }
 
 export interface Imported {
@@ -95,7 +97,7 @@ class Importer implements Ctx {
     for (const n of info.notes) this.notes.add(n);
     this.items = records(events);
     if (info.perPidFiles && info.timestamps) this.stretch(events);
-    const c = census(this.items);
+    const c = census(this.items, this.opts.procNames);
     this.procs = c.procs;
     for (const [k, v] of c.byPid) this.byPid.set(k, v);
     this.anonUsed = c.anonUsed;

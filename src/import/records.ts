@@ -101,8 +101,8 @@ function basename(p: string): string {
   return p.slice(p.lastIndexOf("/") + 1) || p;
 }
 
-/** Processes, threads, names (what each last exec'd), uids, and which died of a signal they did not catch. */
-export function census(items: Item[]): Census {
+/** Processes, threads, names (given by pid, or what each last exec'd), uids, and which died of a signal they did not catch. */
+export function census(items: Item[], names: Record<number, string> = {}): Census {
   const byPid = new Map<number, PInfo>();
   const procs: PInfo[] = [];
   const exec = new Map<PInfo, string>();
@@ -144,6 +144,8 @@ export function census(items: Item[]): Census {
   }
   const taken = new Set<string>();
   for (const p of procs) {
+    const given = names[p.pid];
+    if (given !== undefined) { p.name = procName(given, taken); continue; }
     const e = exec.get(p);
     if (e !== undefined) { p.name = procName(e, taken); continue; }
     if (p.parent === null) { p.name = procName("proc", taken); continue; }
