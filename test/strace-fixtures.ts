@@ -101,14 +101,17 @@ function trace(bin: string, r: Recording, out: string): void {
   if (res.status !== 0) throw new Error(`tracing ${r.log} failed (${res.status ?? res.signal}): ${res.stderr}`);
 }
 
-/** Traces every recording into a fresh directory; returns it (the caller removes it). */
-export function recordAll(): string {
+/** Compiles the programs into a fresh directory; returns it (the caller removes it). */
+export function prepare(): string {
   const dir = mkdtempSync(join(tmpdir(), "daxlease-trace-"));
-  const bin = join(dir, "bin");
-  mkdirSync(bin);
-  build(bin);
-  for (const r of RECORDINGS) trace(bin, r, join(dir, r.log));
-  rmSync(bin, { recursive: true, force: true });
+  mkdirSync(join(dir, "bin"));
+  build(join(dir, "bin"));
+  return dir;
+}
+
+/** Traces every recording into `dir` (made by prepare). */
+export function recordAll(dir: string): string {
+  for (const r of RECORDINGS) trace(join(dir, "bin"), r, join(dir, r.log));
   return dir;
 }
 
@@ -116,7 +119,7 @@ export function recordAll(): string {
 if (process.argv.includes("--write")) {
   const why = cannotTrace();
   if (why !== null) throw new Error(why);
-  const dir = recordAll();
+  const dir = recordAll(prepare());
   rmSync(LOGS, { recursive: true, force: true });
   mkdirSync(LOGS, { recursive: true });
   for (const r of RECORDINGS) {

@@ -10,7 +10,7 @@ import { logSources } from "../src/cli/import_cmd.js";
 import { parseScenario } from "../src/scenario/parse.js";
 import { runOnModel } from "../src/run/model.js";
 import { withMachineLock } from "../src/oracle/fsenv.js";
-import { LOGS, RECORDINGS, cannotTrace, logArg, recordAll, stepsByProc } from "./strace-fixtures.js";
+import { LOGS, RECORDINGS, cannotTrace, logArg, prepare, recordAll, stepsByProc } from "./strace-fixtures.js";
 
 const why = cannotTrace();
 const FS = { fs: [{ path: "/mnt/pmem", type: "tmpfs" as const, dax: "never" as const }] };
@@ -19,8 +19,9 @@ test("the fixture programs traced now import into scripts the model runs as the 
   skip: why !== null && process.env.CI !== "true" ? `${why}` : false,
 }, async () => {
   assert.equal(why, null, `CI traces the fixtures: ${why}`);
-  // The machine lock: an oracle run may set fs.leases-enable=0 meanwhile.
-  const dir = await withMachineLock(async () => recordAll());
+  // The machine lock, only while tracing: an oracle run may set fs.leases-enable=0 meanwhile.
+  const dir = prepare();
+  await withMachineLock(async () => recordAll(dir));
   try {
     for (const r of RECORDINGS) {
       const fresh = importStrace(logSources([logArg(dir, r)]), FS);
