@@ -121,12 +121,10 @@ class Importer implements Ctx {
       if (r.start !== r.end || r.t0 === null || !MAY_WAIT.has(r.name)) continue;
       let tEnd = Infinity;
       if (r.dur !== null) tEnd = r.t0 + r.dur;
-      else {
-        for (let j = r.start + 1; j < events.length; j++) if (events[j]!.pid === r.pid) { tEnd = events[j]!.t!; guessed = true; break; }
-      }
+      else for (let j = r.start + 1; j < events.length; j++) if (events[j]!.pid === r.pid) { tEnd = events[j]!.t!; break; }
       let j = r.start;
       while (j + 1 < events.length && events[j + 1]!.t! < tEnd) j++;
-      if (j > r.start) { r.end = j; r.t1 = tEnd === Infinity ? null : tEnd; }
+      if (j > r.start) { r.end = j; r.t1 = tEnd === Infinity ? null : tEnd; guessed ||= r.dur === null; }
     }
     if (guessed) this.notes.add("-ff without -T: whether a call waited for another process is guessed from its process's next call (trace with -T)");
   }
