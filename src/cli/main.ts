@@ -12,6 +12,8 @@ import { registerCallsCommand } from "./calls_cmd.js";
 import { registerOracleCommands } from "./oracle_cmd.js";
 import { registerFuzzCommand } from "./fuzz_cmd.js";
 import { registerCheckCommands } from "./check_cmd.js";
+import { registerImportCommands } from "./import_cmd.js";
+import { registerManCommand } from "./man_cmd.js";
 
 const VERSION = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version as string;
 
@@ -50,6 +52,8 @@ model and kernel differ), 2 a script or option is wrong, 3 nothing was compared 
   registerOracleCommands(program, done);
   registerFuzzCommand(program, done);
   registerCheckCommands(program, done);
+  registerImportCommands(program, done);
+  registerManCommand(program, done);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
