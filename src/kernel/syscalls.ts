@@ -5,7 +5,7 @@ import { PState, BLOCKED } from "./state.js";
 import { EBADF, EINVAL } from "./errno.js";
 import * as U from "./uapi.js";
 import { fget, fput, allocFd, installFd, getFile, releaseFd } from "./file.js";
-import { sysOpen, sysTruncate } from "./open.js";
+import { sysOpen, sysTruncate, startDir } from "./open.js";
 import { sysFcntl } from "./fcntl.js";
 import { sysMmap, sysMunmap } from "./mm.js";
 import { sysRead, sysWrite, sysFtruncate, sysFallocate, sysFsync } from "./rw.js";
@@ -84,7 +84,7 @@ export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], forkName
   switch (name) {
     // do_dentry_open: the RDMA context has no FMODE_CAN_ODIRECT.
     case "open": r = { ret: str(a[0]) === UVERBS_PATH ? (n(a[1]) & U.O_DIRECT ? -EINVAL : openSpecial(s, p, FK_UVERBS, UVERBS_PATH)) : sysOpen(s, p, str(a[0]), n(a[1]), n(a[2])) }; break;
-    case "openat": r = { ret: n(a[0]) === U.AT_FDCWD || str(a[1]).startsWith("/") ? sysOpen(s, p, str(a[1]), n(a[2]), n(a[3])) : -EBADF }; break;
+    case "openat": r = { ret: sysOpen(s, p, str(a[1]), n(a[2]), n(a[3]), startDir(s, p, n(a[0]), str(a[1]))) }; break;
     case "close": r = { ret: sysClose(s, p, n(a[0])) }; break;
     case "dup": r = { ret: sysDup(s, p, n(a[0])) }; break;
     case "dup2": r = { ret: sysDup2(s, p, n(a[0]), n(a[1])) }; break;
