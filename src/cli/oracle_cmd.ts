@@ -4,8 +4,8 @@ import { pc } from "./colors.js";
 import { formatReport, type RunReport } from "../scenario/report.js";
 import type { Scenario } from "../scenario/ast.js";
 import { runOnModel } from "../run/model.js";
-import { runOnKernel, diffReports, oracleAvailable } from "../oracle/index.js";
-import { scenarioFiles } from "./files.js";
+import { runOnKernel, diffReports, oracleAvailable, cleanupMachine } from "../oracle/index.js";
+import { scenarioFiles, UsageError } from "./files.js";
 import { loadScenarios } from "./load.js";
 
 function firstFailure(r: RunReport): string {
@@ -13,7 +13,30 @@ function firstFailure(r: RunReport): string {
   return f === undefined ? "ok" : `FAILED at line ${f.line}`;
 }
 
-async function cmdOracle(files: string[], opts: { json?: boolean }): Promise<number> {
+/** `oracle --cleanup`: undoes what interrupted runs left (their own next run does too), and says what. */
+async function cmdCleanup(): Promise<number> {
+  const avail = oracleAvailable();
+  if (!avail.ok) {
+    process.stderr.write(`daxlease oracle: ${avail.why}\n`);
+    return 3;
+  }
+  const r = await cleanupMachine();
+  if ("busy" in r) {
+    process.stderr.write(`daxlease oracle: a run (pid ${r.busy}) is under way; nothing cleaned\n`);
+    return 1;
+  }
+  process.stderr.write(r.did.length > 0
+    ? `daxlease oracle: cleaned up after an interrupted run: ${r.did.join("; ")}\n`
+    : "daxlease oracle: nothing to clean up\n");
+  return 0;
+}
+
+async function cmdOracle(files: string[], opts: { json?: boolean; cleanup?: boolean }): Promise<number> {
+  if (opts.cleanup) {
+    if (files.length > 0) throw new UsageError("oracle --cleanup takes no files");
+    return cmdCleanup();
+  }
+  if (files.length === 0) throw new UsageError("oracle needs scenario files or directories (or --cleanup)");
   const paths = scenarioFiles(files);
   const scs = loadScenarios(paths);
   const reports: RunReport[] = [];
@@ -76,9 +99,10 @@ async function cmdDiff(files: string[], opts: { runs: string }): Promise<number>
 }
 
 export function registerOracleCommands(program: Command, done: (code: number) => void) {
-  program.command("oracle").description("run scenarios on this machine's real kernel").argument("<files...>")
+  program.command("oracle").description("run scenarios on this machine's real kernel").argument("[files...]")
     .option("--json", "print the JSON report")
-    .action(async (files: string[], opts: { json?: boolean }) => { done(await cmdOracle(files, opts)); });
+    .option("--cleanup", "undo what an interrupted run left (sysctls, run directories, the lock)")
+    .action(async (files: string[], opts: { json?: boolean; cleanup?: boolean }) => { done(await cmdOracle(files, opts)); });
   program.command("diff").description("run scenarios on the model and the kernel, and show where they differ").argument("<files...>")
     .option("--runs <n>", "run the kernel side n times; disagreeing runs count as a difference", "1")
     .action(async (files: string[], opts: { runs: string }) => { done(await cmdDiff(files, opts)); });
