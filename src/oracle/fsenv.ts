@@ -127,7 +127,7 @@ function takeOver(holder: string): boolean {
  * mounted on the machine) and directories. Called holding the lock, so no other run is
  * under way: every run directory there is is a leftover. Returns what it did.
  */
-function cleanStale(): string[] {
+export function cleanStale(): string[] {
   let names: string[] = [];
   try { names = readdirSync(BASE_PARENT).filter((n) => n.startsWith(BASE_PREFIX)); } catch { return []; }
   const did: string[] = [];
