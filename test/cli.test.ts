@@ -103,3 +103,12 @@ test("fuzz: a bad option is one line and exit 2, before any kernel run", () => {
   assert.equal(kind.code, 2);
   assert.equal(kind.err, "daxlease: unknown generator nope (leases, io)\n");
 });
+
+test("oracle: files, or --cleanup without any", () => {
+  const none = cli("oracle");
+  assert.equal(none.code, 2);
+  assert.equal(none.err, "daxlease: oracle needs scenario files or directories (or --cleanup)\n");
+  const both = cli("oracle", "--cleanup", "x.scn");
+  assert.equal(both.code, 2);
+  assert.equal(both.err, "daxlease: oracle --cleanup takes no files\n");
+});
