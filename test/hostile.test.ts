@@ -168,7 +168,7 @@ kernelTest("hostile paths fail inside the run's own tree: model and kernel agree
   try {
     const before = snapshot(dir);
     const sc = crafted(cases(targets, true));
-    const k = await runOnKernel(sc);
+    const k = await runOnKernel(sc, { timeoutMs: 120_000 }); // some 900 steps
     assert.equal(k.skipped, undefined, k.skipped);
     assert.deepEqual(snapshot(dir), before, "the canary changed");
     assert.deepEqual(diffReports(runOnModel(sc).report, k), []);
