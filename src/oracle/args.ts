@@ -41,7 +41,6 @@ function fcntlCmd(s: CallStep): string | null {
   return a !== undefined && a.k === "sym" && typeof a.v[0] === "string" ? a.v[0] : null;
 }
 
-
 /** Why the kernel cannot run this scenario, or null. */
 export function kernelSkipReason(sc: Scenario): string | null {
   // No pmem here: a pin of a DAX file would be checked against a file that is not DAX.
