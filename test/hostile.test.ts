@@ -4,6 +4,7 @@
 // in the run's own tree: both must answer the same, and the canary must be untouched.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -191,4 +192,42 @@ test("a NUL byte in a path is a script error pointing at it", () => {
   assert.equal(at(`R: open("/mnt/s/f\\0/../../etc", O_RDONLY)`), "n.scn:8:18: a path cannot hold a NUL byte");
   assert.equal(at(`R: rename("/mnt/s/f", "/mnt/s/\\x41\\000")`), "n.scn:8:35: a path cannot hold a NUL byte");
   assert.equal(at(`R: unlink("/mnt/s/f\\n")`), "parsed");
+});
+
+kernelTest("F_SETOWN aimed at a process outside the run is ESRCH on both, and a lease break signals nobody there", async () => {
+  // A canary process of the machine, in a process group of its own; without the run's PID
+  // namespace, its pid would be a valid owner and the break's SIGIO would kill it. The
+  // parser takes only process names and 0 for F_SETOWN: the pids are put in afterwards.
+  const canary = spawn("sleep", ["60"], { detached: true, stdio: "ignore" });
+  try {
+    const pid = canary.pid!;
+    const sc = parseScenario(`@scenario setown-outside
+@sysctl fs.lease-break-time=1
+@fs /mnt/s type=tmpfs
+@file /mnt/s/f
+@proc H
+@proc B
+H: open("/mnt/s/f", O_RDONLY) = 3
+H: fcntl(3, F_SETOWN, 0) = -1 ESRCH
+H: fcntl(3, F_SETOWN, 0) = -1 ESRCH
+H: fcntl(3, F_SETLEASE, F_RDLCK) = 0
+H: fcntl(3, F_GETOWN) = H
+B: open("/mnt/s/f", O_WRONLY) ...
+H: --- SIGIO ---
+H: close(3) = 0
+B: <... open resumed> = 3
+`, "setown.scn");
+    [pid, -pid].forEach((v, i) => {
+      const st = sc.steps[1 + i]!;
+      if (st.k === "call") { st.args[2] = { k: "num", v, text: String(v), col: st.args[2]!.col }; st.text = `fcntl(3, F_SETOWN, ${v})`; }
+    });
+    const m = runOnModel(sc).report;
+    const k = await runOnKernel(sc);
+    assert.equal(k.skipped, undefined, k.skipped);
+    assert.deepEqual(diffReports(m, k), []);
+    assert.equal(k.ok, true, JSON.stringify(k.steps.filter((s) => !s.ok)));
+    assert.equal(canary.exitCode === null && canary.signalCode === null, true, "the canary process lives");
+  } finally {
+    canary.kill("SIGKILL");
+  }
 });
