@@ -1,20 +1,27 @@
 // daxlease oracle agent: performs real system calls on command, for src/oracle/.
 //
-//   agent keeper SOCKPATH
+//   agent keeper SOCKNAME ROOTDIR
 //
-// The keeper (spawned by the driver in a session of its own) is a child
-// subreaper: it forks one agent per scenario process on command, and every
-// agent, and every orphan of a scenario fork, stays its child, unreaped, so
-// that a dead process keeps its exit status readable in /proc/PID/stat until
-// the scenario ends. On `quit` (or when the driver dies: PDEATHSIG) it kills
-// the agents' process group and reaps them all.
+// The keeper (spawned by the driver in a session of its own) confines the run:
+// it unshares a mount, PID and IPC namespace and forks the namespace's init.
+// The init mounts a tmpfs on ROOTDIR, the run's @fs mounts at their scenario
+// paths under it, a read-only /proc and a /dev holding only null, then
+// pivot_root()s into it: the agents' "/" is that tree and nothing else, so
+// the kernel itself resolves "..", absolute paths and whatever else a script
+// writes, inside the tree. On command the init forks one agent per scenario
+// process; every agent, and every orphan of a scenario fork, stays its child,
+// unreaped, so that a dead process keeps its exit status readable in
+// /proc/PID/stat until the scenario ends. On `quit`, or when the driver dies
+// (PDEATHSIG, keeper then init), the init exits, the kernel kills whatever is
+// left in the PID namespace, and the mounts go with the mount namespace.
 //
 // Each agent holds fds 0, 1, 2 and a control socket on fd 1000 (connected to
-// the driver's unix socket SOCKPATH); scenario fds start at 3. One line per
-// command, one line per reply: "R <ret> <hexdata|-> [signo,code,fd,band]...".
-// Strings travel hex-encoded. Calls use syscall(2) directly, so the reply is
-// the kernel's own return value (negative: -errno), with no libc rewriting
-// (glibc's fcntl would turn F_GETOWN into F_GETOWN_EX, for one).
+// the driver's abstract unix socket SOCKNAME, which needs no path in the tree);
+// scenario fds start at 3. One line per command, one line per reply:
+// "R <ret> <hexdata|-> [signo,code,fd,band]...". Strings travel hex-encoded.
+// Calls use syscall(2) directly, so the reply is the kernel's own return value
+// (negative: -errno), with no libc rewriting (glibc's fcntl would turn F_GETOWN
+// into F_GETOWN_EX, for one).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -22,10 +29,16 @@
 #include <sched.h>
 #include <linux/capability.h>
 #include <linux/io_uring.h>
+#include <linux/loop.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/resource.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +55,7 @@
 #define CTL 1000
 #define MAXLINE (1 << 22)
 
-static const char *sock_path;
+static const char *sock_name; /* abstract: sun_path is a NUL, then this */
 
 /* ---- the signal ring: written only by the handler, read only by the main loop ---- */
 
@@ -279,8 +292,17 @@ static void connect_ctl(void) {
   struct sockaddr_un a;
   memset(&a, 0, sizeof a);
   a.sun_family = AF_UNIX;
-  strncpy(a.sun_path, sock_path, sizeof a.sun_path - 1);
-  while (connect(s, (struct sockaddr *)&a, sizeof a) != 0) if (errno != EINTR) die("connect");
+  size_t n = strlen(sock_name);
+  if (n + 1 > sizeof a.sun_path) { errno = ENAMETOOLONG; die("socket name"); }
+  memcpy(a.sun_path + 1, sock_name, n);
+  /* Node (libuv) binds the name padded with NULs to the whole sun_path; a binder that
+     gives the exact length makes another name. Either will do. */
+  socklen_t lens[2] = { (socklen_t)sizeof a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n) };
+  for (int i = 0; ; ) {
+    if (connect(s, (struct sockaddr *)&a, lens[i]) == 0) break;
+    if (errno == EINTR) continue;
+    if (errno != ECONNREFUSED || ++i == 2) die("connect");
+  }
   if (s != CTL) {
     if (dup2(s, CTL) < 0) die("dup2");
     close(s);
@@ -442,18 +464,102 @@ static void agent_loop(void) {
   }
 }
 
-/* ---- the keeper ---- */
+/* ---- the run's tree: its own mount namespace, with only what the scenario declares ---- */
+
+static const char *root_dir; /* where the tree is built, before pivot_root */
+static int pivoted;
+
+/* mkdir -p of root_dir + path, each new directory 0755 (the init's umask is 0). */
+static int make_dirs(const char *path, char *full, size_t cap) {
+  if ((size_t)snprintf(full, cap, "%s%s", root_dir, path) >= cap) return -ENAMETOOLONG;
+  for (char *p = full + strlen(root_dir) + 1; ; p++) {
+    if (*p != '/' && *p != 0) continue;
+    char c = *p;
+    *p = 0;
+    if (mkdir(full, 0755) != 0 && errno != EEXIST) return -errno;
+    *p = c;
+    if (c == 0) return 0;
+  }
+}
+
+/* The mount root as the contract has it: root's, 0755. */
+static long own_root(const char *full) {
+  if (chown(full, 0, 0) != 0 || chmod(full, 0755) != 0) return -errno;
+  return 0;
+}
+
+/* tmpfs PATH SIZE */
+static long mount_tmpfs(const char *path, const char *size) {
+  char full[4096], opts[128];
+  long r = make_dirs(path, full, sizeof full);
+  if (r != 0) return r;
+  snprintf(opts, sizeof opts, "size=%s,mode=0755,uid=0,gid=0", size);
+  if (mount("daxlease", full, "tmpfs", 0, opts) != 0) return -errno;
+  return own_root(full);
+}
+
+/* loop PATH FSTYPE IMAGE: what mount -o loop does, with LO_FLAGS_AUTOCLEAR, so that the
+   loop device goes when the mount does (with this namespace, whatever ends the run). */
+static long mount_loop(const char *path, const char *type, const char *img) {
+  char full[4096], dev[64];
+  long r = make_dirs(path, full, sizeof full);
+  if (r != 0) return r;
+  int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+  if (ctl < 0) return -errno;
+  int ifd = open(img, O_RDWR | O_CLOEXEC);
+  if (ifd < 0) { r = -errno; close(ctl); return r; }
+  int lfd = -1;
+  r = -EBUSY;
+  for (int tries = 0; tries < 64 && lfd < 0; tries++) {
+    long n = ioctl(ctl, LOOP_CTL_GET_FREE);
+    if (n < 0) { r = -errno; break; }
+    snprintf(dev, sizeof dev, "/dev/loop%ld", n);
+    int fd = open(dev, O_RDWR | O_CLOEXEC);
+    if (fd < 0) { r = -errno; break; }
+    struct loop_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.fd = (unsigned)ifd;
+    cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+    strncpy((char *)cfg.info.lo_file_name, img, LO_NAME_SIZE - 1);
+    if (ioctl(fd, LOOP_CONFIGURE, &cfg) == 0) lfd = fd;
+    else { r = -errno; close(fd); if (r != -EBUSY) break; } /* EBUSY: another taker won the race */
+  }
+  close(ifd);
+  close(ctl);
+  if (lfd < 0) return r;
+  r = mount(dev, full, type, 0, NULL) == 0 ? own_root(full) : -errno;
+  close(lfd); /* the mount holds the device now; without it, autoclear detaches it */
+  return r;
+}
+
+/* root: /proc (read-only: nothing in the tree writes the machine's sysctls), /dev/null,
+   then pivot_root into the tree and drop the old root from the namespace. */
+static long enter_tree(void) {
+  char full[4096];
+  long r = make_dirs("/proc", full, sizeof full);
+  if (r != 0) return r;
+  if (mount("proc", full, "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) return -errno;
+  if ((r = make_dirs("/dev", full, sizeof full)) != 0) return r;
+  strncat(full, "/null", sizeof full - strlen(full) - 1);
+  if (mknod(full, S_IFCHR | 0666, makedev(1, 3)) != 0) return -errno;
+  if (chdir(root_dir) != 0) return -errno;
+  /* pivot_root(".", "."): the old root ends up on top of the new one, and goes lazily. */
+  if (syscall(SYS_pivot_root, ".", ".") == 0) {
+    if (umount2(".", MNT_DETACH) != 0) return -errno;
+  } else if (chroot(".") != 0) /* a root that cannot be pivoted (an initramfs): chroot, with no agent able to leave it */
+    return -errno;
+  if (chdir("/") != 0) return -errno;
+  pivoted = 1;
+  return 0;
+}
+
+/* ---- the namespace's init: sets the tree up, forks the agents ---- */
 
 static volatile pid_t group; /* the agents' process group */
 
-static void keeper_term(int sig) {
-  (void)sig;
-  if (group > 0) kill(-group, SIGKILL);
-  _exit(1);
-}
-
-static void keeper_quit(void) {
-  if (group > 0) kill(-group, SIGKILL);
+static void init_quit(void) {
+  /* Every other process of the PID namespace (the init's exit would kill them too). */
+  kill(-1, SIGKILL);
   alarm(10);
   int st;
   while (waitpid(-1, &st, __WALL) > 0 || errno == EINTR) {}
@@ -475,64 +581,105 @@ static void pin_one_cpu(void) {
   }
 }
 
-static void keeper(void) {
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) die("subreaper");
-  pin_one_cpu();
-  signal(SIGTERM, keeper_term);
-  if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0) die("pdeathsig");
-  if (getppid() == 1) _exit(1); /* the driver died before the prctl */
+static void spawn_agent(char **tok) {
+  /* spawn NAME UID GID CAPSHEX SIGDEFAULT UMASK */
+  if (setpgid(0, group > 0 ? group : 0) != 0) die("setpgid");
+  reset_signals();
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  close(CTL);
+  connect_ctl();
+  /* Exactly fds 0, 1, 2 and the control socket. */
+  syscall(SYS_close_range, 3, CTL - 1, 0);
+  syscall(SYS_close_range, CTL + 1, ~0U, 0);
+  null_stdio();
+  umask((mode_t)strtoul(tok[6], NULL, 8));
+  /* The model's descriptor limit is a fresh login's soft RLIMIT_NOFILE (1024), whatever the driver inherited. */
+  {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) { rl.rlim_cur = 1024; if (rl.rlim_max < 1024) rl.rlim_cur = rl.rlim_max; setrlimit(RLIMIT_NOFILE, &rl); }
+  }
+  if (chdir("/") != 0) die("chdir");
+  drop_to((unsigned)strtoul(tok[2], NULL, 10), (unsigned)strtoul(tok[3], NULL, 10), strtoull(tok[4], NULL, 16));
+  if (strcmp(tok[5], "1") != 0 && install_handlers() != 0) die("sigaction");
+  in_len = 0;
+  close(diag);
+  diag = 2;
+  hello(tok[1]);
+  agent_loop();
+  _exit(0);
+}
+
+static void ns_init(int guard) {
+  /* Dies with the keeper; the keeper dies with the driver. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("pdeathsig");
+  struct pollfd pf = { guard, 0, 0 };
+  if (poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR))) _exit(1); /* the keeper died before the prctl */
+  /* This /proc is still the machine's: it names us by our pid out there, which the driver
+     needs to reach the tree (/proc/PID/root). */
+  char self[32];
+  ssize_t sn = readlink("/proc/self", self, sizeof self - 1);
+  if (sn <= 0) die("readlink /proc/self");
+  self[sn] = 0;
+  if (mount("daxlease-root", root_dir, "tmpfs", 0, "size=1m,mode=0755,uid=0,gid=0") != 0) die("mount the tree's root");
   connect_ctl();
   char b[64];
-  int n = snprintf(b, sizeof b, "K %d\n", getpid());
+  int n = snprintf(b, sizeof b, "K %s\n", self);
   put_all(CTL, b, (size_t)n);
   for (;;) {
     char *line = get_line(CTL);
-    if (line == NULL) keeper_quit();
+    if (line == NULL) init_quit();
     char *tok[8];
     int nt = split(line, tok);
-    if (nt == 1 && strcmp(tok[0], "quit") == 0) keeper_quit();
-    if (nt != 7 || strcmp(tok[0], "spawn") != 0) { put_all(CTL, "E\n", 2); free(line); continue; }
-    /* spawn NAME UID GID CAPSHEX SIGDEFAULT UMASK */
-    pid_t p = fork();
-    if (p == 0) {
-      if (setpgid(0, group > 0 ? group : 0) != 0) die("setpgid");
-      reset_signals();
-      prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-      close(CTL);
-      connect_ctl();
-      /* Exactly fds 0, 1, 2 and the control socket. */
-      syscall(SYS_close_range, 3, CTL - 1, 0);
-      syscall(SYS_close_range, CTL + 1, ~0U, 0);
-      null_stdio();
-      umask((mode_t)strtoul(tok[6], NULL, 8));
-      /* The model's descriptor limit is a fresh login's soft RLIMIT_NOFILE (1024), whatever the driver inherited. */
-      {
-        struct rlimit rl;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) { rl.rlim_cur = 1024; if (rl.rlim_max < 1024) rl.rlim_cur = rl.rlim_max; setrlimit(RLIMIT_NOFILE, &rl); }
+    long r = -EINVAL;
+    if (nt == 1 && strcmp(tok[0], "quit") == 0) init_quit();
+    if (nt == 3 && strcmp(tok[0], "tmpfs") == 0 && !pivoted) r = mount_tmpfs(tok[1], tok[2]);
+    else if (nt == 4 && strcmp(tok[0], "loop") == 0 && !pivoted) r = mount_loop(tok[1], tok[2], tok[3]);
+    else if (nt == 1 && strcmp(tok[0], "root") == 0 && !pivoted) r = enter_tree();
+    else if (nt == 7 && strcmp(tok[0], "spawn") == 0 && pivoted) {
+      pid_t p = fork();
+      if (p == 0) spawn_agent(tok);
+      if (p > 0) {
+        setpgid(p, group > 0 ? group : p); /* also done by the child: whichever runs first */
+        if (group == 0) group = p;
       }
-      if (chdir("/") != 0) die("chdir");
-      drop_to((unsigned)strtoul(tok[2], NULL, 10), (unsigned)strtoul(tok[3], NULL, 10), strtoull(tok[4], NULL, 16));
-      if (strcmp(tok[5], "1") != 0 && install_handlers() != 0) die("sigaction");
-      in_len = 0;
-      close(diag);
-      diag = 2;
-      hello(tok[1]);
-      agent_loop();
-      _exit(0);
+      r = p > 0 ? p : -errno;
     }
-    if (p > 0) {
-      setpgid(p, group > 0 ? group : p); /* also done by the child: whichever runs first */
-      if (group == 0) group = p;
-    }
-    n = snprintf(b, sizeof b, "P %d\n", p > 0 ? p : -errno);
+    n = snprintf(b, sizeof b, "R %ld\n", r);
     put_all(CTL, b, (size_t)n);
     free(line);
   }
 }
 
+/* ---- the keeper: outside the PID namespace, the parent of its init ---- */
+
+static void keeper(void) {
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("pdeathsig");
+  if (getppid() == 1) _exit(1); /* the driver died before the prctl */
+  pin_one_cpu();
+  umask(0);
+  /* A mount namespace for the tree, a PID namespace so that scenario processes can signal
+     (kill, F_SETOWN) only each other and die with the init, an IPC namespace for free.
+     No network namespace: its teardown is slow, and the control socket lives there. */
+  if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC) != 0) die("unshare");
+  /* Nothing mounted here may propagate back to the machine. */
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) die("make / private");
+  int guard[2];
+  if (pipe2(guard, O_CLOEXEC) != 0) die("pipe");
+  pid_t init = fork();
+  if (init < 0) die("fork");
+  if (init == 0) {
+    close(guard[1]);
+    ns_init(guard[0]);
+  }
+  close(guard[0]);
+  int st;
+  while (waitpid(init, &st, 0) < 0 && errno == EINTR) {}
+  _exit(0);
+}
+
 int main(int argc, char **argv) {
-  if (argc != 3 || strcmp(argv[1], "keeper") != 0) {
-    fprintf(stderr, "usage: agent keeper SOCKPATH\n");
+  if (argc != 4 || strcmp(argv[1], "keeper") != 0) {
+    fprintf(stderr, "usage: agent keeper SOCKNAME ROOTDIR\n");
     return 2;
   }
   /* No address-space randomisation: mmap addresses repeat from run to run. */
@@ -546,7 +693,8 @@ int main(int argc, char **argv) {
       execv(self, argv);
     }
   }
-  sock_path = argv[2];
+  sock_name = argv[2];
+  root_dir = argv[3];
   keeper();
   return 0;
 }

@@ -311,3 +311,12 @@ test("installed outside the repository (npm install -g of a packed tarball), the
   assert.ok(bare.has("commander"));
   assert.deepEqual([...bare].filter((b) => pkg.dependencies[b] === undefined), []);
 });
+
+test("oracle: files, or --cleanup without any", () => {
+  const none = cli("oracle");
+  assert.equal(none.code, 2);
+  assert.equal(none.err, "daxlease: oracle needs scenario files or directories (or --cleanup)\n");
+  const both = cli("oracle", "--cleanup", "x.scn");
+  assert.equal(both.code, 2);
+  assert.equal(both.err, "daxlease: oracle --cleanup takes no files\n");
+});

@@ -5,7 +5,8 @@ import { pc } from "./colors.js";
 import { formatReport, type RunReport } from "../scenario/report.js";
 import type { Scenario } from "../scenario/ast.js";
 import { runOnModel } from "../run/model.js";
-import { runOnKernel, diffReports, oracleAvailable, kernelSkipReason } from "../oracle/index.js";
+import { runOnKernel, diffReports, oracleAvailable, kernelSkipReason, cleanupMachine } from "../oracle/index.js";
+import { UsageError } from "./files.js";
 import { diffSteps, type Difference } from "../oracle/diff.js";
 import { parsePolicy } from "../policy/registry.js";
 import { Progress } from "./progress.js";
@@ -40,7 +41,30 @@ function skippedReport(sc: Scenario, why: string): RunReport {
   return { scenario: sc.name, policy: "kernel", ok: null, steps: [], skipped: why };
 }
 
-async function cmdOracle(files: string[], opts: { json?: boolean }): Promise<number> {
+/** `oracle --cleanup`: undoes what interrupted runs left (their own next run does too), and says what. */
+async function cmdCleanup(): Promise<number> {
+  const avail = oracleAvailable();
+  if (!avail.ok) {
+    process.stderr.write(`daxlease: ${avail.why}\n`);
+    return 3;
+  }
+  const r = await cleanupMachine();
+  if ("busy" in r) {
+    process.stderr.write(`daxlease: a run (pid ${r.busy}) is under way; nothing cleaned\n`);
+    return 1;
+  }
+  process.stderr.write(r.did.length > 0
+    ? `daxlease: cleaned up after an interrupted run: ${r.did.join("; ")}\n`
+    : "daxlease: nothing to clean up\n");
+  return 0;
+}
+
+async function cmdOracle(files: string[], opts: { json?: boolean; cleanup?: boolean }): Promise<number> {
+  if (opts.cleanup) {
+    if (files.length > 0) throw new UsageError("oracle --cleanup takes no files");
+    return cmdCleanup();
+  }
+  if (files.length === 0) throw new UsageError("oracle needs scenario files or directories (or --cleanup)");
   const loaded = loadAll(files);
   const avail = oracleAvailable();
   const json: unknown[] = loaded.broken.map(jsonBroken);
@@ -144,8 +168,9 @@ async function cmdDiff(files: string[], opts: { runs: string; json?: boolean }):
 }
 
 export function registerOracleCommands(program: Command, done: (code: number) => void) {
-  program.command("oracle").description("run scenarios on this machine's real kernel (Linux, root, cc)").argument("<files...>")
+  program.command("oracle").description("run scenarios on this machine's real kernel (Linux, root, cc)").argument("[files...]")
     .option("--json", "print an array of reports (docs/commands.md)")
+    .option("--cleanup", "undo what an interrupted run left (sysctls, run directories, the lock), and say what")
     .addHelpText("after", `
 Scripts that use a call or flag no kernel has (docs/calls.md), or that are written for
 another @policy than linux, are skipped with the reason; \`diff\` compares those the kernel
@@ -153,7 +178,7 @@ can run with the model's linux policy.
 ${ROOT_NOTE}
 Exit status: 0 every step as written, 1 one was not, 2 a script or option is wrong,
 3 nothing ran (every scenario skipped, or no oracle here: not Linux, not root, no cc).`)
-    .action(async (files: string[], opts: { json?: boolean }) => { done(await cmdOracle(files, opts)); });
+    .action(async (files: string[], opts: { json?: boolean; cleanup?: boolean }) => { done(await cmdOracle(files, opts)); });
   program.command("diff").description("run scenarios on the model (policy linux) and the kernel; show where they differ").argument("<files...>")
     .option("--runs <n>", "run the kernel side n times; disagreeing runs count as a difference", "1")
     .option("--json", "print an array of reports with their differences (docs/commands.md)")

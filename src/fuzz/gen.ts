@@ -26,7 +26,7 @@ const sigs = ["SIGUSR1", "SIGKILL", "SIGIO", "SIGTERM"];
 const fd = fc.integer({ min: 0, max: 7 });
 const off = fc.constantFrom(0, 1, 4095, 4096, 8192);
 const len = fc.constantFrom(1, 5, 4096, 8192);
-const path = fc.constantFrom(...paths);
+const path = spelled(paths);
 
 /** One call, as a script line without the process. */
 const call = fc.oneof(
@@ -118,7 +118,7 @@ P: io_uring_setup(4) = 3
 const ioFd = fc.integer({ min: 3, max: 8 });
 const ioOff = fc.constantFrom(0, 1, 512, 4096, 8192, 12288);
 const ioLen = fc.constantFrom(1, 5, 512, 4096, 8192);
-const ioPath = fc.constantFrom("/mnt/e/a", "/mnt/s/c", "/mnt/x/d");
+const ioPath = spelled(["/mnt/e/a", "/mnt/s/c", "/mnt/x/d"]);
 const ioFlags = ["O_RDONLY", "O_RDWR", "O_WRONLY", "O_RDWR|O_DIRECT", "O_RDONLY|O_DIRECT", "O_RDWR|O_APPEND", "O_RDWR|O_CREAT"];
 const ioFalloc = ["0", "FALLOC_FL_KEEP_SIZE", "FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE", "FALLOC_FL_ZERO_RANGE", "FALLOC_FL_COLLAPSE_RANGE", "FALLOC_FL_INSERT_RANGE"];
 const buf = fc.constantFrom("$m0", "$m1", "$m2");
@@ -173,3 +173,28 @@ export const GENERATORS: Record<string, Generator> = {
   leases: { line: leaseLine, script: leaseScript },
   io: { line: ioLine, script: ioScript },
 };
+
+// ---- Path spellings (kept apart from the generators' choices and weights) ----
+
+/**
+ * A path of `paths`, now and then spelt another way the kernel's walk must resolve: `.`,
+ * repeated and trailing slashes, `..` at a mount's root (through another mount) and at "/",
+ * through a missing name or a file, a name over NAME_MAX. Each still leads into an @fs
+ * (scripts may not lead elsewhere: the parser refuses them; test/hostile.test.ts tries).
+ */
+function spelled(paths: string[]): fc.Arbitrary<string> {
+  const ways: ((p: string) => string)[] = [
+    (p) => p.replace(/\/([^/]*)$/, "//$1"),
+    (p) => p.replace(/^(\/mnt\/[a-z]+)/, "$1/."),
+    (p) => p.replace(/^\/mnt\/([a-z]+)/, (_all, m: string) => `/mnt/${m === "s" ? "e" : "s"}/../${m}`),
+    (p) => `/../..${p}`,
+    (p) => `${p}/`,
+    (p) => p.replace(/\/([^/]*)$/, "/nope/../$1"),
+    (p) => `${p}/../${p.slice(p.lastIndexOf("/") + 1)}`,
+    (p) => (/^\/mnt\/[a-z]+$/.test(p) ? `${p}/` : p.slice(0, p.lastIndexOf("/") + 1)) + "n".repeat(256),
+  ];
+  return fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom(...paths) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...paths), fc.constantFrom(...ways)).map(([p, f]) => f(p)) },
+  );
+}

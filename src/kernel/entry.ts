@@ -10,7 +10,7 @@ import * as U from "./include/uapi.js";
 import { fget, fput } from "./fs/file.js";
 import { taskWork } from "./fs/file_table.js";
 import { sysClose, sysDup, sysDup2 } from "./fs/fd.js";
-import { sysOpen, sysTruncate, finishOpen, finishTruncate } from "./fs/open.js";
+import { sysOpen, sysTruncate, finishOpen, finishTruncate, startDir } from "./fs/open.js";
 import { sysFcntl } from "./fs/fcntl.js";
 import { sysMmap, sysMunmap } from "./mm/mmap.js";
 import { sysRead, sysWrite, sysFtruncate, sysFallocate, sysFsync } from "./fs/read_write.js";
@@ -60,7 +60,7 @@ export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], child?: 
   switch (name) {
     // do_dentry_open: the RDMA context has no FMODE_CAN_ODIRECT.
     case "open": return { ret: str(a[0]) === UVERBS_PATH ? (n(a[1]) & U.O_DIRECT ? -EINVAL : openSpecial(s, p, FK_UVERBS, UVERBS_PATH)) : sysOpen(s, p, str(a[0]), n(a[1]), n(a[2])) };
-    case "openat": return { ret: n(a[0]) === U.AT_FDCWD || str(a[1]).startsWith("/") ? sysOpen(s, p, str(a[1]), n(a[2]), n(a[3])) : -EBADF };
+    case "openat": return { ret: sysOpen(s, p, str(a[1]), n(a[2]), n(a[3]), startDir(s, p, n(a[0]), str(a[1]))) };
     case "close": return { ret: sysClose(s, p, n(a[0])) };
     case "dup": return { ret: sysDup(s, p, n(a[0])) };
     case "dup2": return { ret: sysDup2(s, p, n(a[0]), n(a[1])) };

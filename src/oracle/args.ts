@@ -1,10 +1,13 @@
 // Turns a parsed call into the agent's command line, and says which scenarios the
-// kernel cannot run (model-only calls, admin views, files outside every @fs).
+// kernel cannot run (model-only calls, admin views, device files only the model has).
+// Paths go to the kernel as written: the agents live in the run's own tree, where the
+// kernel itself resolves them.
 import type { Arg, Scenario, Step } from "../scenario/ast.js";
 import { CALLS, openFlagValue, symValue } from "../scenario/calls.js";
 import { signalByName } from "../kernel/include/signal_names.js";
 import * as U from "../kernel/include/uapi.js";
 import { CAP_NAMES } from "../kernel/include/caps.js";
+import { DEVICES, lexicalWalk } from "../scenario/paths.js";
 
 type CallStep = Extract<Step, { k: "call" }>;
 
@@ -40,12 +43,6 @@ function fcntlCmd(s: CallStep): string | null {
   return a !== undefined && a.k === "sym" && typeof a.v[0] === "string" ? a.v[0] : null;
 }
 
-const PATH_ARGS: Record<string, number[]> = { open: [0], openat: [1], truncate: [0], unlink: [0], rename: [0, 1] };
-
-function isUnder(path: string, sc: Scenario): boolean {
-  return sc.mounts.some((m) => path === m.path || path.startsWith(m.path + "/"));
-}
-
 /** Why the kernel cannot run this scenario, or null: the first step, in written order, that it cannot make. */
 export function kernelSkipReason(sc: Scenario): string | null {
   // No pmem here: a pin of a DAX file would be checked against a file that is not DAX.
@@ -68,9 +65,14 @@ export function kernelSkipReason(sc: Scenario): string | null {
       if (cmd === "F_SETLEASE" && a?.k === "sym" && a.v.some((p) => typeof p === "string" && !LEASE_TYPES_OK.has(p)))
         return `line ${s.line}: F_SETLEASE ${a.text} is model-only (no kernel has it)`;
     }
-    for (const i of PATH_ARGS[s.name] ?? []) {
-      const a = s.args[i];
-      if (a?.k === "str" && !isUnder(a.v, sc)) return `line ${s.line}: ${a.v} is a device or file only the model has`;
+    for (let i = 0; i < s.args.length; i++) {
+      const a = s.args[i]!;
+      if (a.k !== "str" || sig?.args[i] !== "path" || s.name === "cat") continue;
+      if (DEVICES.has(a.v)) return `line ${s.line}: ${a.v} is a device only the model has`;
+      // The parser refuses these too; a scenario built another way is held to the same rule.
+      if (a.v.includes("\0")) return `line ${s.line}: a path cannot hold a NUL byte`;
+      const through = lexicalWalk(a.v).kernelDir;
+      if (through !== null) return `line ${s.line}: ${a.v} goes through ${through}, whose contents only the kernel has`;
     }
   }
   return null;
@@ -78,7 +80,6 @@ export function kernelSkipReason(sc: Scenario): string | null {
 
 /** What the driver needs from the scenario's state to write a command. */
 export interface Ctx {
-  real(path: string): string;
   pid(proc: string): number;
   /** The address bound to `$name`, or 0. */
   addr(name: string): number;
@@ -108,8 +109,8 @@ function sig(a: Arg | undefined): number {
   return 0;
 }
 
-function path(a: Arg | undefined, ctx: Ctx): string {
-  return a?.k === "str" ? hex(ctx.real(a.v)) : "-";
+function path(a: Arg | undefined): string {
+  return a?.k === "str" ? hex(a.v) : "-";
 }
 
 function fcntlArg(cmd: string, a: Arg | undefined, ctx: Ctx): number {
@@ -127,11 +128,11 @@ function fcntlArg(cmd: string, a: Arg | undefined, ctx: Ctx): number {
 export function command(s: CallStep, ctx: Ctx): string {
   const a = s.args;
   switch (s.name) {
-    case "open": return `open ${path(a[0], ctx)} ${openFlagValue(a[1]!)} ${num(a[2])}`;
+    case "open": return `open ${path(a[0])} ${openFlagValue(a[1]!)} ${num(a[2])}`;
     case "openat": {
       const d = a[0]!;
       const dirfd = d.k === "sym" ? U.AT_FDCWD : num(d);
-      return `openat ${dirfd} ${path(a[1], ctx)} ${openFlagValue(a[2]!)} ${num(a[3])}`;
+      return `openat ${dirfd} ${path(a[1])} ${openFlagValue(a[2]!)} ${num(a[3])}`;
     }
     case "close": case "dup": case "fsync": return `${s.name} ${num(a[0])}`;
     case "dup2": return `dup2 ${num(a[0])} ${num(a[1])}`;
@@ -143,11 +144,11 @@ export function command(s: CallStep, ctx: Ctx): string {
     case "write": return `write ${num(a[0])} ${num(a[2])} ${a[1]?.k === "str" ? hex(a[1].v) : "-"} ${addrOf(a[1], ctx)}`;
     case "pwrite": case "pwrite64":
       return `pwrite ${num(a[0])} ${num(a[2])} ${a[1]?.k === "str" ? hex(a[1].v) : "-"} ${addrOf(a[1], ctx)} ${num(a[3])}`;
-    case "truncate": return `truncate ${path(a[0], ctx)} ${num(a[1])}`;
+    case "truncate": return `truncate ${path(a[0])} ${num(a[1])}`;
     case "ftruncate": return `ftruncate ${num(a[0])} ${num(a[1])}`;
     case "fallocate": return `fallocate ${num(a[0])} ${symValue(a[1]!, U.FALLOC_FLAGS)} ${num(a[2])} ${num(a[3])}`;
-    case "unlink": return `unlink ${path(a[0], ctx)}`;
-    case "rename": return `rename ${path(a[0], ctx)} ${path(a[1], ctx)}`;
+    case "unlink": return `unlink ${path(a[0])}`;
+    case "rename": return `rename ${path(a[0])} ${path(a[1])}`;
     case "mmap":
       return `mmap ${addrOf(a[0], ctx)} ${num(a[1])} ${symValue(a[2]!, U.PROT_FLAGS)} ${symValue(a[3]!, U.MAP_FLAGS)} ${num(a[4])} ${num(a[5])}`;
     case "munmap": return `munmap ${addrOf(a[0], ctx)} ${num(a[1])}`;

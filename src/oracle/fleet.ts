@@ -1,10 +1,13 @@
-// The driver's end of the agents: a unix socket every agent connects to, the keeper
-// process that forks them, and one Agent object per scenario process.
+// The driver's end of the agents: an abstract unix socket every agent connects to (it
+// needs no path in the run's tree), the keeper whose PID namespace's init builds the tree
+// and forks the agents, and one Agent object per scenario process. Agents are known by
+// their pids inside that namespace, and looked at through its own /proc.
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import type { SigInfo } from "../scenario/report.js";
 import { probe } from "./procfs.js";
+import { errnoName } from "../kernel/include/errno.js";
 
 /** What an agent answered: the call's return (negative: -errno), bytes read (latin1), signals since its last answer. */
 export interface Reply { ret: number; data: string; sigs: SigInfo[] }
@@ -57,7 +60,8 @@ export class Agent {
   /** Set once /proc showed the process dead. */
   status: string | null = null;
 
-  constructor(readonly name: string, readonly pid: number, readonly conn: Conn) {}
+  /** `pid`: in the run's PID namespace; `proc`: that namespace's procfs, seen from here. */
+  constructor(readonly name: string, readonly pid: number, readonly conn: Conn, private proc: string) {}
 
   get dead(): boolean {
     return this.status !== null;
@@ -84,7 +88,7 @@ export class Agent {
 
   /** Looks at /proc; remembers a death. */
   look() {
-    const p = probe(this.pid);
+    const p = probe(this.proc, this.pid);
     if (p.k === "dead" && this.status === null) this.status = p.status;
     return p;
   }
@@ -95,40 +99,61 @@ export class Fleet {
   readonly byPid = new Map<number, Agent>();
   private hellos = new Map<string, { pid: number; conn: Conn }>();
   private helloWaiters = new Map<string, (v: { pid: number; conn: Conn }) => void>();
-  private keeperConn: Conn | null = null;
-  private keeperWaiter: ((c: Conn) => void) | null = null;
+  private initConn: Conn | null = null;
+  private initWaiter: ((v: { conn: Conn; pid: number }) => void) | null = null;
   private keeper: ChildProcess | null = null;
   private keeperExit: Promise<void> = Promise.resolve();
   private conns: Conn[] = [];
-  group = 0;
+  /** The namespace's init, by its pid on the machine: /proc/PID/root is the run's tree. */
+  initPid = 0;
   stderr = "";
 
   private constructor(private server: Server) {}
 
-  static async start(agentBin: string, sockPath: string): Promise<Fleet> {
+  /** The run's tree as the driver reaches it. */
+  get treeRoot(): string {
+    return `/proc/${this.initPid}/root`;
+  }
+
+  /** The run's own /proc (its PID namespace's). */
+  get procRoot(): string {
+    return `${this.treeRoot}/proc`;
+  }
+
+  /** The keeper's pid on the machine (its process group too): what a signal handler kills. */
+  get keeperPid(): number {
+    return this.keeper?.pid ?? 0;
+  }
+
+  /** Starts the keeper; its init mounts a tmpfs on `rootDir` (in its own mount namespace) and greets. */
+  static async start(agentBin: string, rootDir: string, onKeeper: (pid: number) => void = () => {}): Promise<Fleet> {
     const server = createServer();
     const fleet = new Fleet(server);
     server.on("connection", (s) => fleet.accept(s));
+    // Abstract (Linux): no file, so nothing to place in the tree or to remove. The random
+    // part keeps other processes from guessing it.
+    const name = `daxlease-oracle-${process.pid}-${randomBytes(8).toString("hex")}`;
     await new Promise<void>((res, rej) => {
       server.once("error", rej);
-      server.listen(sockPath, () => res());
+      server.listen("\0" + name, () => res());
     });
-    chmodSync(sockPath, 0o777); // agents that dropped root connect after a fork
-    const keeperUp = new Promise<Conn>((res) => { fleet.keeperWaiter = res; });
-    const k = spawn(agentBin, ["keeper", sockPath], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    const up = new Promise<{ conn: Conn; pid: number }>((res) => { fleet.initWaiter = res; });
+    const k = spawn(agentBin, ["keeper", name, rootDir], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
     fleet.keeper = k;
+    if (k.pid !== undefined) onKeeper(k.pid);
     fleet.keeperExit = new Promise((res) => {
       k.on("exit", () => res());
       k.on("error", () => res());
     });
     k.stderr!.setEncoding("utf8");
     k.stderr!.on("data", (d: string) => { if (fleet.stderr.length < 65536) fleet.stderr += d; });
-    const c = await withTimeout(keeperUp, 5000);
-    if (c === undefined) {
+    const v = await withTimeout(up, 5000);
+    if (v === undefined) {
       await fleet.shutdown();
       throw new Error("the oracle keeper did not start: " + fleet.stderr);
     }
-    fleet.keeperConn = c;
+    fleet.initConn = v.conn;
+    fleet.initPid = v.pid;
     return fleet;
   }
 
@@ -138,7 +163,7 @@ export class Fleet {
     c.onLine = (line) => {
       c.onLine = null; // only the first line is a greeting
       const t = line.split(" ");
-      if (t[0] === "K") this.keeperWaiter?.(c);
+      if (t[0] === "K") this.initWaiter?.({ conn: c, pid: Number(t[1]) });
       else if (t[0] === "H") {
         const v = { pid: Number(t[2]), conn: c };
         const w = this.helloWaiters.get(t[1]!);
@@ -149,6 +174,15 @@ export class Fleet {
     };
   }
 
+  /** One command to the init (tmpfs, loop, root, spawn): its number, or an Error. */
+  async init(cmd: string): Promise<number> {
+    const r = await this.initConn!.ask(cmd);
+    const n = Number(r?.split(" ")[1]);
+    if (r === null || !r.startsWith("R ") || !Number.isInteger(n)) throw new Error(`the oracle's init did not answer ${cmd}: ${this.stderr}`);
+    if (n < 0) throw new Error(`the oracle's init failed ${cmd}: ${errnoName(-n)}`);
+    return n;
+  }
+
   /** Waits for the greeting of the agent that will be `name`. */
   async hello(name: string, ms: number): Promise<Agent | null> {
     let v = this.hellos.get(name);
@@ -157,38 +191,40 @@ export class Fleet {
       this.helloWaiters.delete(name);
     }
     if (v === undefined) return null;
-    const a = new Agent(name, v.pid, v.conn);
+    const a = new Agent(name, v.pid, v.conn, this.procRoot);
     this.agents.set(name, a);
     this.byPid.set(v.pid, a);
     return a;
   }
 
-  /** A scenario process from `@proc`, forked by the keeper. */
+  /** A scenario process from `@proc`, forked by the init. */
   async spawnAgent(name: string, uid: number, gid: number, caps: bigint, sigDefault: boolean): Promise<Agent> {
-    const r = await this.keeperConn!.ask(`spawn ${name} ${uid} ${gid} ${caps.toString(16)} ${sigDefault ? 1 : 0} 022`);
-    const pid = Number(r?.split(" ")[1]);
-    if (!(pid > 0)) throw new Error(`the keeper could not fork ${name}: ${r}`);
-    if (this.group === 0) this.group = pid;
+    await this.init(`spawn ${name} ${uid} ${gid} ${caps.toString(16)} ${sigDefault ? 1 : 0} 022`);
     const a = await this.hello(name, 5000);
     if (a === null) throw new Error(`agent ${name} did not start: ${this.stderr}`);
     return a;
   }
 
-  /** Kills and reaps every agent, closes the socket. Never throws. */
+  /**
+   * Ends the run: the init kills every process of its PID namespace and exits, the keeper
+   * follows, and the tree's mounts go with the last of them. Never throws.
+   */
   async shutdown(): Promise<void> {
-    if (this.keeperConn !== null && !this.keeperConn.closed) this.keeperConn.sock.write("quit\n");
+    if (this.initConn !== null && !this.initConn.closed) this.initConn.sock.write("quit\n");
     const exited = await withTimeout(this.keeperExit.then(() => true), 5000);
     if (exited === undefined) {
-      for (const pg of [this.keeper?.pid ?? 0, this.group]) if (pg > 0) try { process.kill(-pg, "SIGKILL"); } catch { /* gone */ }
+      // The keeper's death is the init's (PDEATHSIG), and the init's is every agent's.
+      killKeeper(this.keeperPid);
       await withTimeout(this.keeperExit, 2000);
-    }
-    // The keeper reaped them all; kill any straggler by pid as a last resort.
-    for (const a of this.agents.values()) {
-      if (a.look().k !== "dead") try { process.kill(a.pid, "SIGKILL"); } catch { /* gone */ }
     }
     for (const c of this.conns) c.sock.destroy();
     await new Promise<void>((res) => this.server.close(() => res()));
   }
+}
+
+/** SIGKILL to the keeper's process group (the keeper and its init): safe from a signal handler. */
+export function killKeeper(pid: number): void {
+  if (pid > 0) try { process.kill(-pid, "SIGKILL"); } catch { /* gone */ }
 }
 
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {

@@ -6,12 +6,14 @@ import type { Scenario } from "../scenario/ast.js";
 import type { RunReport } from "../scenario/report.js";
 import { capMask, kernelSkipReason } from "./args.js";
 import { agentSource, ensureAgent, packageRoot } from "./build.js";
-import { Fleet } from "./fleet.js";
+import { Fleet, killKeeper } from "./fleet.js";
+import { guard } from "./guard.js";
 import { FsEnv, sysctlNow, withMachineLock } from "./fsenv.js";
 import { RESUME_SLACK_MS, Runner, trace } from "./run.js";
 
 export { kernelSkipReason } from "./args.js";
 export { diffReports } from "./diff.js";
+export { cleanupMachine } from "./fsenv.js";
 export { GRACE_MS, SETTLE_MS, RESUME_SLACK_MS } from "./run.js";
 
 /** A scenario's time on the kernel: this, plus its sleeps, plus one lease-break wait per resumed call; at most MAX_TIMEOUT_MS. */
@@ -69,23 +71,35 @@ export async function runOnKernel(sc: Scenario, opts: KernelOptions = {}): Promi
     trace("locked");
     const env = FsEnv.create();
     let fleet: Fleet | null = null;
+    let keeper = 0;
+    // A signal or an exit now undoes the run at once (guard.ts); the finally below, otherwise.
+    const unguard = guard(() => {
+      killKeeper(keeper);
+      env.teardown();
+    });
     try {
-      sc.mounts.forEach((m, i) => env.mount(m, i));
+      const commands = sc.mounts.map((m, i) => env.mountCommand(m, i));
+      trace("images made");
+      fleet = await Fleet.start(bin, env.rootDir, (pid) => { keeper = pid; });
+      for (const c of commands) await fleet.init(c);
+      await fleet.init("root");
+      env.attach(fleet.treeRoot, sc.mounts);
+      trace("tree up");
       if (sc.leaseBreakTime !== null) env.sysctl("fs.lease-break-time", sc.leaseBreakTime);
       if (sc.leasesEnable !== null) env.sysctl("fs.leases-enable", sc.leasesEnable);
       const lbtMs = sysctlNow("fs.lease-break-time") * 1000;
       for (const f of sc.files) env.makeFile(f.path, f.size, f.uid, f.gid, f.mode);
       trace("files made");
-      fleet = await Fleet.start(bin, env.sockPath);
-      trace("keeper up");
       for (const p of sc.procs) await fleet.spawnAgent(p.name, p.uid, p.gid, capMask(p.caps), p.sigDefault);
       trace("agents up");
       const timeout = opts.timeoutMs ?? budget(sc, lbtMs);
       return await new Runner(sc, env, fleet, lbtMs, Date.now() + timeout).run();
     } finally {
       if (fleet !== null) await fleet.shutdown();
+      else killKeeper(keeper);
       trace("agents gone");
       env.teardown();
+      unguard();
       trace("torn down");
     }
   });

@@ -33,8 +33,9 @@ export function statusText(w: number): string {
   return `killed by ${signalName(sig)}`;
 }
 
-export function probe(pid: number): Probe {
-  const stat = read(`/proc/${pid}/stat`);
+/** What `proc` (a procfs: the run's own, whose pids are its PID namespace's) says about `pid`. */
+export function probe(proc: string, pid: number): Probe {
+  const stat = read(`${proc}/${pid}/stat`);
   if (stat === null) return { k: "dead", status: "exited with ?" };
   // Fields after the ")" that closes comm: state is field 3, flags 9, exit_code 52.
   const f = stat.slice(stat.lastIndexOf(")") + 2).trim().split(" ");
@@ -43,15 +44,15 @@ export function probe(pid: number): Probe {
   if (state === "T" || state === "t") return { k: "stopped" };
   if (state !== "S") return { k: "busy" };
   if (Number(f[6]) & PF_EXITING) return { k: "busy" };
-  const status = read(`/proc/${pid}/status`) ?? "";
+  const status = read(`${proc}/${pid}/status`) ?? "";
   for (const key of ["SigPnd", "ShdPnd"]) {
     const m = new RegExp(`^${key}:\\s*([0-9a-f]+)`, "m").exec(status);
     if (m && /[1-9a-f]/.test(m[1]!)) return { k: "busy" };
   }
-  const sc = read(`/proc/${pid}/syscall`);
+  const sc = read(`${proc}/${pid}/syscall`);
   if (sc === null) return { k: "busy" };
   if (sc.startsWith("running")) return { k: "busy" };
-  return { k: "asleep", inCtl: CTL_READ.test(sc), wchan: (read(`/proc/${pid}/wchan`) ?? "").trim() };
+  return { k: "asleep", inCtl: CTL_READ.test(sc), wchan: (read(`${proc}/${pid}/wchan`) ?? "").trim() };
 }
 
 /** The kernel function a task sleeps in while a lease break blocks it (fs/locks.c). */

@@ -60,7 +60,6 @@ export class Runner {
   procName = (pid: number): string => this.fleet.byPid.get(pid)?.name ?? String(pid);
 
   private ctx: Ctx = {
-    real: (p) => this.env.real(p) ?? p,
     pid: (n) => this.fleet.agents.get(n)?.pid ?? 0,
     addr: (n) => {
       const v = this.judge.vars.get(n);
@@ -209,7 +208,8 @@ export class Runner {
     return this.unblock(s.proc).then((ok) => {
       if (!ok) { this.judge.cat(s, null, "..."); return; }
       this.refreshPaths();
-      const text = readFileSync("/proc/locks", "latin1");
+      // The run's own /proc/locks: its pids are the agents' (their PID namespace's).
+      const text = readFileSync(`${this.fleet.procRoot}/locks`, "latin1");
       this.judge.cat(s, normaliseLocks(text, (k) => this.paths.get(k), this.procName));
     });
   }

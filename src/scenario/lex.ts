@@ -57,6 +57,18 @@ export function readString(s: string, i: number): { v: string; end: number } {
   throw new LexError(i, "unterminated string");
 }
 
+/** The offset, in the literal `text` (starting with its quote), of the escape or character that gives byte `k`. */
+export function rawOffsetOfByte(text: string, k: number): number {
+  let j = 1;
+  for (let n = 0; n < k && j < text.length; n++) {
+    if (text[j] !== "\\") { j++; continue; }
+    const e = text[j + 1] ?? "";
+    const m = e === "x" ? /^[0-9a-fA-F]{1,2}/.exec(text.slice(j + 2)) : /^[0-7]{1,3}/.exec(text.slice(j + 1));
+    j += e === "x" ? 2 + (m?.[0].length ?? 0) : m ? 1 + m[0].length : 2;
+  }
+  return j;
+}
+
 /** strace's quoting of a byte string. */
 export function quoteBytes(v: string): string {
   let out = '"';

@@ -1,7 +1,8 @@
 // Parser for `.scn` scripts: directives, then steps in strace notation.
 import type { Arg, CallStep, Expect, FileDecl, MountDecl, ProcDecl, Scenario, SigExpect, FsType, DaxMode } from "./ast.js";
 import { ScriptError } from "./error.js";
-import { commentStart, lexArgs, LexError, closingParen, readString } from "./lex.js";
+import { commentStart, lexArgs, LexError, closingParen, readString, rawOffsetOfByte } from "./lex.js";
+import { pathProblem } from "./paths.js";
 import { checkCall, CALLS } from "./calls.js";
 import { canonicalErrno } from "../kernel/include/errno.js";
 import { signalByName, isStopSignal, SIGKILL } from "../kernel/include/signal_names.js";
@@ -12,8 +13,6 @@ import * as U from "../kernel/include/uapi.js";
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
 export const RESERVED_PROCS = new Set(["NIC"]);
-/** Device files the model defines, which a script may open outside every @fs. */
-const DEVICES = new Set(["/dev/infiniband/uverbs0"]);
 const KNOWN_CAPS = new Set(CAP_NAMES);
 export const ALL_CAPS = [...KNOWN_CAPS];
 
@@ -338,14 +337,14 @@ class Parser {
     }
     for (const a of args)
       if (a.k === "var" && !this.bound.has(a.v)) this.err(a.col, `$${a.v} is bound by no earlier step (a call binds it: ... = $${a.v})`);
-    for (const a of args)
-      if (a.k === "var" && !this.bound.has(a.v)) this.err(a.col, `$${a.v} is bound by no earlier step (a call binds it: ... = $${a.v})`);
-    for (const a of args)
-      if (a.k === "str" && CALLS[name]!.args[args.indexOf(a)] === "path" && !a.v.startsWith("/proc/") && !(name === "open" && DEVICES.has(a.v))) this.mountOf(a.v, a.col);
-    if (name === "open" || name === "openat") {
-      const p = args[name === "open" ? 0 : 1]!;
-      if (p.k === "str" && p.v.startsWith("/proc/")) this.err(p.col, "/proc files are read with cat(...)");
-    }
+    args.forEach((a, i) => {
+      if (a.k !== "str" || CALLS[name]!.args[i] !== "path") return;
+      // The kernel would end the path at its first NUL (strncpy_from_user): not the path written.
+      const nul = a.v.indexOf("\0");
+      if (nul >= 0) this.err(a.col + rawOffsetOfByte(a.text, nul), "a path cannot hold a NUL byte");
+      const why = pathProblem(this.sc.mounts, name, a.v);
+      if (why !== null) this.err(a.col, why);
+    });
     const tail = rest.slice(close + 1);
     const tailCol = col + close + 1;
     const expect = this.result(tail, tailCol, mayBlock, name, args);

@@ -3,45 +3,74 @@ import type { KState, Proc, Inode } from "../include/state.js";
 import { layoutChange } from "../locks/layout.js";
 import { FMODE_READ, FMODE_WRITE, BLOCKED, CAP } from "../include/state.js";
 import * as U from "../include/uapi.js";
-import { EACCES, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENXIO, EPERM } from "../include/errno.js";
-import { lookup, walkErrno, permission, MAY_EXEC, MAY_READ, MAY_WRITE } from "./namei.js";
-import { allocFd, allocFile, fput, installFd, releaseFd, inodeOf, fileOf } from "./file.js";
+import { EACCES, EBADF, EEXIST, EINVAL, EISDIR, ENAMETOOLONG, ENOENT, ENOTDIR, ENXIO, EPERM } from "../include/errno.js";
+import {
+  pathParent, pathLookup, walkLast, permission, dirAttrs, dentKey, mountDir, ROOT, OUTER_DIR, LAST_NORM, PATH_MAX,
+  MAY_EXEC, MAY_READ, MAY_WRITE, type Dir,
+} from "./namei.js";
+import { allocFd, allocFile, fput, fget, installFd, releaseFd, inodeOf, fileOf } from "./file.js";
+import { FK_INODE } from "../include/state.js";
+import { ModelBug } from "../include/assert.js";
 import { newInode, iput } from "./inode.js";
 import { breakLease } from "../locks/locks.js";
 import { truncateData } from "./data.js";
 
 const UMASK = 0o022;
 
-/** do_sys_openat2: a descriptor first, then the lookup, the open and the lease break. */
-export function sysOpen(s: KState, p: Proc, path: string, flags: number, mode: number): number {
+/** do_sys_openat2: getname, then a descriptor, then the walk, the open and the lease break. */
+export function sysOpen(s: KState, p: Proc, path: string, flags: number, mode: number, start: Dir | number = ROOT): number {
+  if (path.length >= PATH_MAX) return -ENAMETOOLONG;
+  if (path === "") return -ENOENT;
   const fd = allocFd(p, 0);
   if (fd < 0) return fd;
-  const r = openFile(s, p, path, flags, mode, fd);
+  const r = openFile(s, p, path, flags, mode, fd, start);
   if (r < 0 && r !== BLOCKED) releaseFd(p, fd);
   return r;
 }
 
-function openFile(s: KState, p: Proc, path: string, flags: number, mode: number, fd: number): number {
+/** path_init for a descriptor-relative path: the directory of `dirfd` (EBADF, ENOTDIR), or the cwd "/". */
+export function startDir(s: KState, p: Proc, dirfd: number, path: string): Dir | number {
+  if (path.startsWith("/") || dirfd === U.AT_FDCWD) return ROOT;
+  const f = fget(s, p, dirfd);
+  if (f === null) return -EBADF;
+  const m = f.kind === FK_INODE ? s.mounts.findIndex((mt) => mt.root === f.ino) : -1;
+  return m >= 0 ? mountDir(s, m) : -ENOTDIR;
+}
+
+function openFile(s: KState, p: Proc, path: string, flags: number, mode: number, fd: number, start: Dir | number): number {
+  if (typeof start === "number") return start;
   // Access mode 3 is legal: a descriptor for neither reading nor writing, which needs
   // both permissions (ACC_MODE) and breaks leases as a writer (__break_lease).
   const acc = flags & U.O_ACCMODE;
-  const lk = lookup(s, path);
-  if (lk === null) return walkErrno(s, path);
+  const nd = pathParent(s, p, path, start);
+  if (typeof nd === "number") return nd;
+  // open_last_lookups: `.`, `..` and "/" are walked; O_CREAT with a trailing slash is
+  // EISDIR at once; without O_CREAT a trailing slash asks for a directory.
+  let mustDir = (flags & U.O_DIRECTORY) !== 0;
+  if (nd.type === LAST_NORM && nd.slash) {
+    if (flags & U.O_CREAT) return -EISDIR;
+    mustDir = true;
+  }
+  const d = walkLast(s, nd);
+  if (typeof d === "number") return d;
   let created = false;
-  let ino = lk.ino;
-  if (ino < 0) {
+  let ino = d.k === "file" ? d.ino : d.k === "dir" && d.target.mnt >= 0 ? s.mounts[d.target.mnt]!.root : -1;
+  if (d.k === "neg") {
     if (!(flags & U.O_CREAT)) return -ENOENT;
-    // may_o_create: write and search permission on the directory.
-    if (!permission(p, inodeOf(s, lk.parent), MAY_WRITE | MAY_EXEC)) return -EACCES;
-    const inode = newInode(s, lk.mnt, U.S_IFREG | (mode & 0o7777 & ~UMASK), p.uid, p.gid, path);
-    s.dents[path] = inode.ino;
+    // lookup_open -> may_o_create: write and search permission on the directory.
+    if (!permission(p, dirAttrs(s, d.dir), MAY_WRITE | MAY_EXEC)) return -EACCES;
+    if (d.dir.mnt < 0) throw new ModelBug(`${path}: creating a name outside every @fs is not modelled (scripts cannot name one)`);
+    const key = dentKey(d.dir, d.name);
+    const inode = newInode(s, d.dir.mnt, U.S_IFREG | (mode & 0o7777 & ~UMASK), p.uid, p.gid, key);
+    s.dents[key] = inode.ino;
     ino = inode.ino;
     created = true;
   } else if ((flags & (U.O_CREAT | U.O_EXCL)) === (U.O_CREAT | U.O_EXCL)) return -EEXIST;
-  const inode = inodeOf(s, ino);
-  const isDir = (inode.mode & U.S_IFMT) === U.S_IFDIR;
+  // do_open and may_open, on the object's mode and owner (a directory above the mounts has no inode here).
+  const attrs = ino >= 0 ? inodeOf(s, ino) : OUTER_DIR;
+  const isDir = (attrs.mode & U.S_IFMT) === U.S_IFDIR;
   if (isDir && (flags & U.O_CREAT)) return -EISDIR;
-  if ((flags & U.O_DIRECTORY) && !isDir) return -ENOTDIR;
+  if (mustDir && !isDir) return -ENOTDIR;
   // may_open: a directory opened for write is EISDIR, before any permission check; O_TRUNC
   // asks for write (build_open_flags).
   if (isDir && (acc !== U.O_RDONLY || (flags & U.O_TRUNC))) return -EISDIR;
@@ -51,13 +80,15 @@ function openFile(s: KState, p: Proc, path: string, flags: number, mode: number,
     let mask = 0;
     if (acc !== U.O_WRONLY) mask |= MAY_READ;
     if (acc !== U.O_RDONLY || trunc) mask |= MAY_WRITE;
-    if (!permission(p, inode, mask)) return -EACCES;
+    if (!permission(p, attrs, mask)) return -EACCES;
     // may_open: O_NOATIME needs the owner or CAP_FOWNER.
-    if ((flags & U.O_NOATIME) && p.uid !== inode.uid && !(p.caps & CAP.FOWNER)) return -EPERM;
+    if ((flags & U.O_NOATIME) && p.uid !== attrs.uid && !(p.caps & CAP.FOWNER)) return -EPERM;
   }
   if (isDir) trunc = false;
   // do_dentry_open: O_DIRECT on a file without FMODE_CAN_ODIRECT (a directory here).
   if (isDir && (flags & U.O_DIRECT)) return -EINVAL;
+  if (ino < 0) throw new ModelBug(`${path}: opening a directory outside every @fs is not modelled (scripts cannot name one)`);
+  const inode = inodeOf(s, ino);
   if ((inode.mode & U.S_IFMT) !== U.S_IFREG && !isDir) return -ENXIO;
   const fmode = acc === U.O_RDONLY ? FMODE_READ : acc === U.O_WRONLY ? FMODE_WRITE : acc === U.O_RDWR ? FMODE_READ | FMODE_WRITE : 0;
   // f_flags keep neither the creation flags nor O_CLOEXEC; O_LARGEFILE is forced on 64-bit.
@@ -100,11 +131,11 @@ export function abortOpen(s: KState, p: Proc, file: number, fd: number) {
 /** truncate(2): do_sys_truncate -> vfs_truncate, which breaks leases and waits. */
 export function sysTruncate(s: KState, p: Proc, path: string, len: number): number {
   if (len < 0) return -EINVAL;
-  const lk = lookup(s, path);
-  if (lk === null) return walkErrno(s, path);
-  if (lk.ino < 0) return -ENOENT;
-  const inode = inodeOf(s, lk.ino);
-  if ((inode.mode & U.S_IFMT) === U.S_IFDIR) return -EISDIR;
+  const d = pathLookup(s, p, path);
+  if (typeof d === "number") return d;
+  if (d.k === "dir") return -EISDIR;
+  if (d.k !== "file") return -ENOENT;
+  const inode = inodeOf(s, d.ino);
   if ((inode.mode & U.S_IFMT) !== U.S_IFREG) return -EINVAL;
   if (!permission(p, inode, MAY_WRITE)) return -EACCES;
   // get_write_access: the truncate counts as a writer while it waits for the leases.
