@@ -3,7 +3,7 @@
 // (ignored by git). Without Chromium the file skips in one line, except under CI=true.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -274,6 +274,30 @@ describe("the playground in Chromium", { skip }, () => {
     writeFileSync(join(ARTIFACTS, "perf.json"), JSON.stringify(perf, null, 2) + "\n");
     t.diagnostic(`playground timings: ${JSON.stringify(perf)}`);
     await shot(page, "6-hundred-steps");
+    assert.deepEqual(errorsOf(page), []);
+    await page.close();
+  });
+
+  test("every bundled scenario opens: it parses, runs, and each step has its row", { timeout: 120_000 }, async () => {
+    const page = await open();
+    const ids = await page.locator("select[aria-label=Scenario] option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter((v) => v !== ""));
+    assert.ok(ids.length >= 140, `${ids.length} bundled scenarios`);
+    assert.ok(ids.includes("explore/rdma-truncate") && ids.includes("linux/fork-shares-lease"));
+    const bad: string[] = [];
+    for (const id of ids) {
+      await page.locator("select[aria-label=Scenario]").selectOption(id);
+      const name = id.split("/")[1]!;
+      // The editor's text (its lines), once it shows the chosen script.
+      await page.waitForFunction((want) => [...document.querySelectorAll(".cm-line")].some((l) => l.textContent === `@scenario ${want}`), name, { timeout: 5_000 });
+      const got = await page.evaluate(() => ({
+        rows: document.querySelectorAll(".tl-row[data-line]").length,
+        error: document.querySelector(".parse-error")?.textContent ?? null,
+      }));
+      // A step is a line `NAME: ...` or `sleep ...` (not a directive, comment or `>` line).
+      const steps = readFileSync(join(ROOT, "scenarios", `${id}.scn`), "utf8").split("\n").filter((l) => /^\s*(sleep\b|[A-Za-z][A-Za-z0-9_]*\??\s*:)/.test(l)).length;
+      if (got.error !== null || got.rows === 0 || got.rows !== steps) bad.push(`${id}: ${JSON.stringify({ ...got, steps })}`);
+    }
+    assert.deepEqual(bad, []);
     assert.deepEqual(errorsOf(page), []);
     await page.close();
   });

@@ -220,7 +220,7 @@ export function App() {
             {tab === "state" && curState !== null ? (
               <StatePanel view={viewOf(curState)} prev={viewOf(prevState ?? curState)} heading={
                 selStep === null ? <span>Before the first step</span> : (
-                  <span>After step {cur} (line {selStep.step.line}): <code>{selStep.step.k === "sleep" ? "" : `${selStep.step.proc}: `}{selStep.step.text}{selStep.result.actual !== null && selStep.step.k !== "sleep" ? (selStep.result.actual === "..." ? " ..." : ` = ${selStep.result.actual.split("\n")[0]}${selStep.result.actual.includes("\n") ? " …" : ""}`) : ""}</code></span>
+                  <span>After step {cur} (line {selStep.step.line}): <code>{stepLine(selStep)}</code></span>
                 )
               } />
             ) : null}
@@ -234,6 +234,21 @@ export function App() {
       <footer class="keys">Keys: ← → or j k step back and forward, Home / End the first and last step (outside the editor). The model runs in this page: nothing is sent anywhere.</footer>
     </>
   );
+}
+
+/** A step as strace would print it, with what actually happened. */
+function stepLine(s: SteppedRun["steps"][number]): string {
+  const st = s.step, actual = s.result.actual ?? "";
+  if (st.k === "sleep") return st.text;
+  if (st.k === "signals") return `${st.proc}: --- ${actual} ---`;
+  if (st.k === "status") return `${st.proc}: +++ ${actual} +++`;
+  if (actual === "...") return `${st.proc}: ${st.text} ...`;
+  if (st.k === "call" && (st.name === "cat" || st.name === "lsof" || st.name === "rdma") && !/^(-1 |\?$)/.test(actual)) {
+    const n = actual === "" ? 0 : actual.split("\n").length;
+    return `${st.proc}: ${st.text} → ${n === 0 ? "nothing" : `${n} line${n > 1 ? "s" : ""}`}`;
+  }
+  const first = actual.split("\n")[0]!;
+  return `${st.proc}: ${st.text} = ${first}${actual.includes("\n") ? " …" : ""}`;
 }
 
 const EXPLORE = BUNDLED.filter((b) => b.corpus === "explore").map((b) => ({ file: b.file, name: b.name, question: b.question, text: b.text }));

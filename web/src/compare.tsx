@@ -31,7 +31,7 @@ export function Compare({ all, policy, other, onPolicy, onOther, onLine }: Compa
       {a !== undefined && b !== undefined && other !== null ? <SideBySide a={a} b={b} pa={policy} pb={other} onLine={onLine} />
         : <p class="hint">Only the steps whose results differ are listed, with the properties that fail at them.</p>}
       <h3>The script under every policy</h3>
-      <table class="policies">
+      <div class="table-scroll"><table class="policies">
         <thead><tr><th scope="col">policy</th><th scope="col">steps as written?</th><th scope="col">properties that fail (line)</th><th scope="col"><span class="sr-only">actions</span></th></tr></thead>
         <tbody>
           {[...all].map(([p, o]) => (
@@ -54,7 +54,7 @@ export function Compare({ all, policy, other, onPolicy, onOther, onLine }: Compa
             </tr>
           ))}
         </tbody>
-      </table>
+      </table></div>
     </div>
   );
 }
