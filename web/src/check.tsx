@@ -74,14 +74,14 @@ export const CheckPanel = memo(function CheckPanel({ script, policy, policies, e
   );
 });
 
+/** Each report of the last check: the verdicts, their shortest runs and a button to load each (the first one open). */
 function Reports({ results, onLoad }: { results: Result[]; onLoad: CheckProps["onLoad"] }) {
-  // One report in full; more (a check under every policy) as the matrix row says, with the first's details.
-  const shown = results.length === 1 ? results : results.filter((r) => r.report && r.report.counterexamples.length > 0).slice(0, 1);
   return (
     <div class="reports">
-      {shown.map((r) => r.report === null ? <p class="fails" key={r.job.policy}>{r.job.name} under {r.job.policy}: {r.error}</p> : (
-        <div class="report" key={r.job.policy}>
-          <h3>{r.report.scenario} under <span class="mono">{r.report.policy}</span></h3>
+      {results.map((r, i) => r.report === null ? <p class="fails" key={r.job.policy}>{r.job.name} under {r.job.policy}: {r.error}</p> : (
+        <details class="report" key={r.job.policy} open={i === 0}>
+          <summary><h3>{r.report.scenario} under <span class="mono">{r.report.policy}</span>:{" "}
+            {r.report.counterexamples.length === 0 ? (r.report.complete ? "all hold" : "unknown") : `${r.report.counterexamples.map((c) => c.property).join(", ")} fail${r.report.counterexamples.length === 1 ? "s" : ""}`}</h3></summary>
           <p>{r.report.complete ? "complete" : `incomplete (stopped by the ${r.report.stopped === "states" ? "state cap" : r.report.stopped})`}:{" "}
             {r.report.states.toLocaleString("en")} states, {r.report.transitions.toLocaleString("en")} transitions, depth {r.report.depth}, {r.report.seconds.toFixed(2)} s
             {r.report.setupRefused ? " — the policy refused every pin the script tries: its question does not arise" : ""}</p>
@@ -99,7 +99,7 @@ function Reports({ results, onLoad }: { results: Result[]; onLoad: CheckProps["o
             })}
           </ul>
           {r.report.expectChecked ? <p>{r.report.expectDiffers.length === 0 ? "@expect: every verdict as the script says" : r.report.expectDiffers.map((d) => <span class="fails" key={d}>@expect differs: {d} </span>)}</p> : null}
-        </div>
+        </details>
       ))}
     </div>
   );

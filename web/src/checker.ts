@@ -33,10 +33,6 @@ export class Checker {
     w.postMessage({ jobs, maxStates });
   }
 
-  get running(): boolean {
-    return this.worker !== null;
-  }
-
   cancel() {
     this.worker?.terminate();
     this.worker = null;
