@@ -33,6 +33,8 @@ export interface SearchOptions {
   shard: [number, number];
   /** Called about once a second (wall clock) while the search runs. */
   progress?: (p: Progress) => void;
+  /** How often `progress` is called, in ms of `now()` (default 1000; a progress bar wants more). */
+  progressMs?: number;
   now?: () => number;
 }
 
@@ -138,7 +140,7 @@ class Search {
     if (depth > this.maxDepth) this.maxDepth = depth;
     if (this.o.progress === undefined || (this.states & 1023) !== 0) return;
     const now = this.clock();
-    if (now - this.lastReport < 1000) return;
+    if (now - this.lastReport < (this.o.progressMs ?? 1000)) return;
     this.lastReport = now;
     this.o.progress({ states: this.states, transitions: this.transitions, depth: this.maxDepth, seconds: (now - this.start) / 1000 });
   }

@@ -18,6 +18,13 @@ import { Monitor, PROPERTIES, type Outcome } from "../props/monitor.js";
 
 export interface ModelRun { report: RunReport; state: KState }
 
+/**
+ * Called after each step of the script (its move, the settle, the monitors), with the state
+ * it left (the runner's own, to be copied, not kept) and the caught signals that reached
+ * user space during it. For views that show every step (the playground); the run is the same.
+ */
+export type StepHook = (step: Step, st: MState, signals: { proc: string; sig: SigInfo }[]) => void;
+
 export function procStatus(p: Proc): string {
   if (p.state === PState.Exited) return `exited with ${p.code}`;
   if (p.state === PState.Killed) return `killed by ${signalName(p.code)}`;
@@ -31,7 +38,7 @@ function isDead(p: Proc): boolean {
 /** The call a process is in or last made, and what it returned (null: not yet; DIED: never). */
 interface Current { call: CallStep; ret: number | null }
 
-export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boolean } = {}): ModelRun {
+export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boolean; onStep?: StepHook } = {}): ModelRun {
   const c = compile(sc);
   const m = new Machine(c, policyNamed(policy), { handlers: false });
   const st: MState = m.boot();
@@ -42,6 +49,7 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
   const cur: (Current | null)[] = c.procs.map(() => null);
   /** Signals handled since the script's last signal line for each process. */
   const log: SigInfo[][] = c.procs.map(() => []);
+  const stepSigs: { proc: string; sig: SigInfo }[] = [];
 
   /** Sleeping calls that returned during the current step, for the monitors. */
   let resumed: Outcome[] = [];
@@ -56,6 +64,7 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
     for (const p of st.k.procs) {
       if (p.sigq.length === 0) continue;
       log[index(p.name)]!.push(...p.sigq);
+      if (opts.onStep !== undefined) for (const sig of p.sigq) stepSigs.push({ proc: p.name, sig });
       p.sigq = [];
     }
   };
@@ -110,6 +119,7 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
     if (opts.check !== false) checkInvariants(st.k);
     monitor.check(st.k, step.line, outcome, (pid) => cur[c.procs.findIndex((x) => x.pid === pid)]?.call.name ?? "", resumed);
     resumed = [];
+    opts.onStep?.(step, st, stepSigs.splice(0));
   }
   monitor.finish(st.k);
   const report = judge.report(sc.name, policy);
