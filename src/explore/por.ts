@@ -294,6 +294,7 @@ function mmapLocal(m: Machine, st: MState, p: Proc, call: ProgCall): boolean {
   const a = m.resolve(st, call).map(Number);
   const flags = a[3]!, fd = a[4]!;
   if (flags & U.MAP_FIXED) return false;
+  // An on-demand region reaches no anonymous page (odpTarget: no backing), as if unmapped.
   if (flags & U.MAP_ANONYMOUS) return true;
   const id = fd >= 0 && fd < p.fds.length ? p.fds[fd]! : -1;
   if (id < 0) return true; // EBADF
