@@ -6,7 +6,8 @@ import { Machine } from "../machine/machine.js";
 import { compile } from "../machine/program.js";
 import { policyNamed } from "../policy/registry.js";
 import { PROPERTIES, type Property } from "../props/names.js";
-import { search, searchWith, type LevelExpander, type SearchOptions, type SearchResult, type Verdict } from "./search.js";
+import type { LevelExpander, SearchOptions, SearchResult, Verdict } from "./search.js";
+import { search, searchWith } from "./drive.js";
 import { replay, writeScript, mermaid, policySlug } from "./trace.js";
 
 export interface Counterexample {

@@ -15,7 +15,6 @@ import { Graph } from "./graph.js";
 import { hashLanes } from "../kernel/snapshot.js";
 import { encodeMState } from "../machine/codec.js";
 import { ample } from "./por.js";
-import { confirmPlan } from "./shortest.js";
 
 export type Mode = "bfs" | "dfs" | "random";
 export type Verdict = "holds" | "fails" | "unknown";
@@ -379,43 +378,9 @@ export function replayState(m: Machine, moves: readonly Move[]): MState {
   return st;
 }
 
-/** The search, in this thread. */
-export function search(m: Machine, opts: Partial<SearchOptions> = {}): SearchResult {
-  const o: SearchOptions = { ...DEFAULTS, ...opts };
-  if (o.mode === "random") o.por = false;
-  const s = new Search(m, o);
-  if (o.mode === "bfs") s.bfs();
-  else if (o.mode === "dfs") s.dfs();
-  else s.random();
-  if (!o.por) return s.result();
-  // A depth bound counts the reduced runs' steps, which may be more than the shortest run's:
-  // the search is made again without reduction, so that the bound means what it says.
-  if (s.stopped === "depth") return search(m, { ...opts, por: false });
-  const r = s.result();
-  if (o.mode !== "bfs") return r;
-  const plan = confirmPlan(m, s, r);
-  if (plan === null) return r;
-  plan.plain.bfs();
-  return plan.finish();
-}
-
 /**
  * Expands a level of states elsewhere (workers): calls `take(k, successors)` for k = 0, 1, ...
  * in order; `take` returns false when the search stops. `known` says which states were seen.
  */
 export type LevelExpander = (level: Uint8Array[], known: (a: number, b: number, key: string) => boolean,
   take: (k: number, list: Succ[]) => boolean, how: { por: boolean; depth: number }) => Promise<void>;
-
-/** Breadth first with the levels expanded elsewhere (workers): the same answers as search(). */
-export async function searchWith(m: Machine, opts: Partial<SearchOptions>, expandLevel: LevelExpander): Promise<SearchResult> {
-  const o: SearchOptions = { ...DEFAULTS, ...opts, mode: "bfs" };
-  const s = new Search(m, o);
-  await s.bfsWith(expandLevel);
-  if (!o.por) return s.result();
-  if (s.stopped === "depth") return searchWith(m, { ...opts, por: false }, expandLevel);
-  const r = s.result();
-  const plan = confirmPlan(m, s, r);
-  if (plan === null) return r;
-  await plan.plain.bfsWith(expandLevel);
-  return plan.finish();
-}
