@@ -126,7 +126,8 @@ function verdictLine(c: Case): string | null {
 }
 
 function main() {
-  const o = options(process.argv.slice(2));
+  let o: Options;
+  try { o = options(process.argv.slice(2)); } catch (e) { console.error(`bench/peers: ${(e as Error).message}`); process.exit(2); }
   const missing = spinMissing();
   console.log(`\nSide by side with SPIN: the canonical case, rfc-v1 (bench/peers/rdma_truncate.pml; the same script for daxlease), ${cpus().length} cores`);
   if (missing !== null) console.log(`SPIN skipped: ${missing}.`);
