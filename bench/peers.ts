@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
 import { spinMissing, spinVersion, spinGenerate, panBuild, panRun, cpuOf, type PanReport } from "./peers/spin.js";
-import { project } from "./peers/project.js";
+import { project, quotient } from "./peers/project.js";
 import type { ChildResult } from "./peers/child.js";
 
 interface Options { budget: number; pages: number[]; apps: number[]; heapMB: number }
@@ -153,7 +153,22 @@ function main() {
     console.log(`\nVerdicts (SPIN's model checks three properties):`);
     for (const c of cases) { const l = verdictLine(c); if (l !== null) console.log(l); }
   }
+  sameModel(o, cases);
   whyLarger(o, cases);
+}
+
+/** Is the Promela model the same script? daxlease's space merged on its variables against SPIN's without POR. */
+function sameModel(o: Options, cases: Case[]) {
+  const F = o.pages[0]!;
+  const lines: string[] = [];
+  for (const apps of o.apps.filter((a) => a <= 2)) {
+    const n = quotient(F, apps);
+    const full = cases.find((c) => c.F === F && c.apps === apps)?.spin[1]?.pan.states;
+    const cmp = full === undefined ? "" : full === n + 1 ? `: SPIN's ${fmt(full)} without POR, less its boot state` : `; SPIN without POR stores ${fmt(full)} (its boot state included): THE MODELS DIFFER`;
+    lines.push(`  ${apps} app${apps > 1 ? "s" : ""}, F=${F}: ${fmt(n)} states${cmp}`);
+  }
+  console.log(`\nThe same script? daxlease's search with states merged when they agree on the Promela model's variables:`);
+  for (const l of lines) console.log(l);
 }
 
 /**

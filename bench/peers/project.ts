@@ -122,3 +122,31 @@ export function project(F: number, apps: number, maxStates = 200_000): Projectio
   }
   return { states: seen.size, promela: promela.size, details: names.map((name, i) => ({ name, states: withDetail[i]!.size })), together: together.size };
 }
+
+/**
+ * daxlease's search with states merged when they agree on the Promela model's variables
+ * (one representative kept): the space the Promela model should have, without
+ * exploring the details that make daxlease's larger. Its size is SPIN's without POR, less
+ * SPIN's boot state, when the two models are the same script.
+ */
+export function quotient(F: number, apps: number): number {
+  const m = new Machine(compile(parseScenario(peerScript(F, apps), `peers-f${F}-apps${apps}.scn`)), policyNamed("rfc-v1"), { handlers: true });
+  const root = m.boot();
+  const seen = new Set<string>([promelaKey(m, root, F, apps)]);
+  let level: MState[] = [root];
+  while (level.length > 0) {
+    const next: MState[] = [];
+    for (const st of level) {
+      for (const mv of m.moves(st)) {
+        const c = m.clone(st);
+        m.step(c, mv);
+        const key = promelaKey(m, c, F, apps);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        next.push(c);
+      }
+    }
+    level = next;
+  }
+  return seen.size;
+}

@@ -48,10 +48,10 @@
  *   pending count, fatal signal and exit state (a killed app is a zombie in its table).
  * - Call results are not kept (as in daxlease, they are not part of the state).
  * - One file for the apps (daxlease's script also has one); only the properties above.
- * Checked: for one app, the states SPIN stores without partial-order reduction (-DNOREDUCE)
- * are daxlease's states projected onto these variables, plus SPIN's boot state: the same
- * set for F=4 (pan's state vectors decoded), the same count for every F (npm run
- * bench:peers prints it, from bench/peers/project.ts).
+ * Checked: the states SPIN stores without partial-order reduction (-DNOREDUCE) are
+ * daxlease's states projected onto these variables, plus SPIN's boot state: the same set
+ * for F=4 and one or two apps (pan's state vectors decoded, -DSVDUMP); npm run
+ * bench:peers compares the counts (bench/peers/project.ts).
  */
 
 #ifndef F
