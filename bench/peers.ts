@@ -178,16 +178,24 @@ function sameModel(o: Options, cases: Case[]) {
 function whyLarger(o: Options, cases: Case[]) {
   if (!o.apps.includes(1)) return;
   console.log(`\nWhy daxlease's space is larger (one app: its states projected onto the Promela model's variables):`);
+  const seen: { F: number[]; text: string[] }[] = [];
   for (const F of o.pages) {
     const p = project(F, 1);
     if (p === null) continue;
     const full = cases.find((c) => c.F === F && c.apps === 1)?.spin[1]?.pan.states;
-    const same = full === undefined ? "" : full === p.promela + 1 ? ` = SPIN's ${fmt(full)} states without POR less its boot state` : ` (SPIN without POR: ${fmt(full)}, its boot state included)`;
-    console.log(`  F=${F}: ${fmt(p.states)} daxlease states project onto ${fmt(p.promela)} Promela states${same}: ${x(p.states / p.promela)} from`);
+    const same = full === undefined ? "" : full === p.promela + 1 ? ` (SPIN without POR: ${fmt(full)}, its boot state included)` : ` (SPIN without POR: ${fmt(full)}: THE MODELS DIFFER)`;
+    const text = [`${fmt(p.states)} daxlease states project onto ${fmt(p.promela)} Promela states${same}: ${x(p.states / p.promela)}, from`];
     const parts = p.details.filter((d) => d.states > p.promela).sort((a, b) => b.states - a.states);
-    for (const d of parts) console.log(`    ${x(d.states / p.promela).padStart(6)}  ${d.name}`);
-    if (parts.length === 0) console.log(`    nothing (the two spaces are the same)`);
-    console.log(`    (all of them together: ${fmt(p.together)} states${p.together === p.states ? ", all of daxlease's" : `; daxlease has ${fmt(p.states)}: a detail is missing from this list`})`);
+    for (const d of parts) text.push(`  ${x(d.states / p.promela).padStart(6)}  ${d.name}`);
+    if (parts.length === 0) text.push(`  nothing (the two spaces are the same)`);
+    text.push(`  (all of them together: ${fmt(p.together)} states${p.together === p.states ? ", all of daxlease's" : `; daxlease has ${fmt(p.states)}: a detail is missing from this list`})`);
+    const twin = seen.find((g) => g.text.join("\n") === text.join("\n"));
+    if (twin !== undefined) twin.F.push(F);
+    else seen.push({ F: [F], text });
+  }
+  for (const g of seen) {
+    console.log(`  F=${g.F.join(", ")}: ${g.text[0]}`);
+    for (const l of g.text.slice(1)) console.log(`  ${l}`);
   }
 }
 
