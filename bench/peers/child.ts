@@ -1,5 +1,6 @@
 // One daxlease check of the peer script (bench/peers/script.ts), in a process of its own so
-// that its CPU time and memory are its own: node dist/bench/peers/child.js F APPS BUDGET_S MAX_HEAP_MB.
+// that its CPU time and memory are its own: node dist/bench/peers/child.js F APPS BUDGET_S MAX_HEAP_MB POR (1: partial-order
+// reduction, as `daxlease check` runs by default; 0: the full space).
 // Prints one JSON line. The search stops cleanly when it has used BUDGET_S seconds of CPU or
 // MAX_HEAP_MB of heap: the explorer's memory cap is a predicate it polls every 4096 states
 // (`memoryMB` over `maxMemoryMB`), which the bench answers with "over" for either reason.
@@ -29,7 +30,7 @@ export interface ChildResult {
 }
 
 function main() {
-  const [F, apps, budget, maxHeapMB] = process.argv.slice(2).map(Number) as [number, number, number, number];
+  const [F, apps, budget, maxHeapMB, por] = process.argv.slice(2).map(Number) as [number, number, number, number, number];
   const sc = parseScenario(peerScript(F, apps), `peers-f${F}-apps${apps}.scn`);
   const rss0 = process.memoryUsage().rss;
   const cpu0 = process.cpuUsage();
@@ -37,7 +38,7 @@ function main() {
   const cpuSeconds = () => { const c = process.cpuUsage(cpu0); return (c.user + c.system) / 1e6; };
   let why: "budget" | "memory" | null = null;
   const r = checkScenario(sc, "rfc-v1", {
-    now: () => performance.now(), maxStates: 1e12, maxDepth: 1e6, maxMemoryMB: 1,
+    now: () => performance.now(), por: por === 1, maxStates: 1e12, maxDepth: 1e6, maxMemoryMB: 1,
     memoryMB: () => {
       if (cpuSeconds() > budget) why = "budget";
       else if (process.memoryUsage().heapUsed / 2 ** 20 > maxHeapMB) why = "memory";
