@@ -30,7 +30,8 @@ export interface Ctx {
   readonly byPid: Map<number, PInfo>;
   readonly anonUsed: Set<number>;
   readonly notes: Set<string>;
-  path(raw: string, cwd: string | null): { path: string } | { refused: string } | null;
+  /** `path`: normalised (what the file is); `written`: as the program wrote it, renamed (what the step passes). */
+  path(raw: string, cwd: string | null): { path: string; written: string } | { refused: string } | null;
   tableOf(p: PInfo): FdTable;
   mmOf(p: PInfo): Mm;
   newVar(): string;
@@ -168,7 +169,7 @@ class Conv1 {
       return NOISE;
     }
     const cwd = this.dirOf(dirIdx);
-    const pp = DEVICES.has(raw) ? { path: raw } : this.c.path(raw, cwd);
+    const pp = DEVICES.has(raw) ? { path: raw, written: raw } : this.c.path(raw, cwd);
     if (pp === null) return NOISE;
     if ("refused" in pp) return drop(pp.refused);
     const path = pp.path;
@@ -188,12 +189,12 @@ class Conv1 {
       if (f.existed === null) f.existed = !hasCreat ? true : excl ? false : null;
       if (/\bO_TRUNC\b/.test(flags) && /O_WRONLY|O_RDWR/.test(flags)) f.changed = true;
       if (hasCreat && f.existed === null) { f.existed = false; this.c.notes.add(`${path} is opened with O_CREAT and the log does not show it existing before: the script lets the program make it (add @file if it existed)`); }
-      steps.push(this.openStep(dirIdx !== null, path, flags, hasCreat ? mode : null, String(fd.m)));
+      steps.push(this.openStep(dirIdx !== null, pp.written, flags, hasCreat ? mode : null, String(fd.m)));
     } else {
       const e = this.r.ret?.errno;
       if (f.existed === null && e === "ENOENT" && !hasCreat) f.existed = false;
       if (f.existed === null && e !== undefined && e !== null && e !== "ENOENT" && !hasCreat) f.existed = true;
-      steps.push(this.openStep(dirIdx !== null, path, flags, hasCreat ? mode : null, this.res()));
+      steps.push(this.openStep(dirIdx !== null, pp.written, flags, hasCreat ? mode : null, this.res()));
     }
     return { k: "steps", steps };
   }
@@ -302,7 +303,7 @@ class Conv1 {
     const f = this.c.file(pp.path);
     if (f.existed === null) f.existed = this.ok() ? true : this.r.ret?.errno === "ENOENT" ? false : true;
     if (this.ok()) f.changed = true;
-    return one({ text: `truncate(${quoteBytes(pp.path)}, ${num(this.arg(1)) ?? this.arg(1)})`, result: this.res(), mayWait: true });
+    return one({ text: `truncate(${quoteBytes(pp.written)}, ${num(this.arg(1)) ?? this.arg(1)})`, result: this.res(), mayWait: true });
   }
 
   private fdCall(): Conv {
@@ -326,7 +327,7 @@ class Conv1 {
     if (at && num(symbolic(this.arg(2))) !== 0) return drop("unlinkat with AT_REMOVEDIR: the model has no directories to remove");
     const f = this.c.file(pp.path);
     if (f.existed === null) f.existed = this.ok() || this.r.ret?.errno !== "ENOENT";
-    return one({ text: `unlink(${quoteBytes(pp.path)})`, result: this.res(), name: "unlink" });
+    return one({ text: `unlink(${quoteBytes(pp.written)})`, result: this.res(), name: "unlink" });
   }
 
   private rename(): Conv {
@@ -341,7 +342,7 @@ class Conv1 {
     if (this.r.name === "renameat2" && num(symbolic(this.arg(4))) !== 0) return drop("renameat2 flags are not modelled");
     const f = this.c.file(a.path);
     if (f.existed === null) f.existed = this.ok() || this.r.ret?.errno !== "ENOENT";
-    return one({ text: `rename(${quoteBytes(a.path)}, ${quoteBytes(b.path)})`, result: this.res(), name: "rename" });
+    return one({ text: `rename(${quoteBytes(a.written)}, ${quoteBytes(b.written)})`, result: this.res(), name: "rename" });
   }
 
   // ---- memory ----
