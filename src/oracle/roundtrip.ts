@@ -54,6 +54,24 @@ function parseSigs(text: string): Map<string, Map<string, string>> {
   return out;
 }
 
+/** Lines up two lists of calls by their names: pairs, and the calls of either side left alone (in order). */
+function align(a: Item[], b: Item[]): [Item | null, Item | null][] {
+  const key = (i: Item) => i.step.name.replace(/64$/, "");
+  const n = a.length, m = b.length;
+  const L: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      L[i]![j] = key(a[i]!) === key(b[j]!) ? L[i + 1]![j + 1]! + 1 : Math.max(L[i + 1]![j]!, L[i]![j + 1]!);
+  const out: [Item | null, Item | null][] = [];
+  let i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && key(a[i]!) === key(b[j]!)) out.push([a[i++]!, b[j++]!]);
+    else if (j >= m || (i < n && L[i + 1]![j]! >= L[i]![j + 1]!)) out.push([a[i++]!, null]);
+    else out.push([null, b[j++]!]);
+  }
+  return out;
+}
+
 /** One side's steps: `result(i)` is step i's result (the kernel's, or the import's expectation). */
 function side(steps: Step[], result: (i: number) => string | null, leftOut: (key: string, s: Step) => void): Side {
   const calls = new Map<string, Item[]>();
@@ -125,30 +143,37 @@ export function compareRoundTrip(sc: Scenario, report: RunReport, imported: Scen
   const imp = side(imported.steps, (i) => expectText(imported.steps[i]!), () => {});
   const diff = (line: number, proc: string, what: string) => differences.push(`line ${line}: ${proc}: ${what}`);
 
-  // Calls, in order, process by process; a call of a dead process was never sent.
+  // Calls, in order, process by process, lined up by name (a longest common subsequence),
+  // so that one call missing on either side is reported as that, not as a shift of all that follows.
   const pairs: [Item, Item][] = [];
   const names = new Set([...script.calls.keys(), ...imp.calls.keys()]);
   for (const p of names) {
     const want = script.calls.get(p) ?? [], got = imp.calls.get(p) ?? [];
-    let j = 0;
-    for (const w of want) {
-      const g = got[j];
-      if (w.result === "?" && w.step.name !== "exit" && (g === undefined || g.step.name !== w.step.name || g.result !== "?")) { count("dead"); continue; }
-      if (g === undefined) { diff(w.line, p, `${w.step.text}: not in the import`); continue; }
-      pairs.push([w, g]);
-      j++;
+    for (const [w, g] of align(want, got)) {
+      if (w !== null && g !== null) { pairs.push([w, g]); continue; }
+      // A call of a process that was dead was never sent.
+      if (w !== null && w.result === "?" && w.step.name !== "exit") { count("dead"); continue; }
+      if (w !== null) diff(w.line, p, `${w.step.text}: not in the import`);
+      else diff(0, p, `the import has more: ${g!.step.text} (import line ${g!.line})`);
     }
-    for (const g of got.slice(j)) diff(want[want.length - 1]?.line ?? 0, p, `the import has more: ${g.step.text} (import line ${g.line})`);
   }
 
   // `$` names: the import's name for each of the script's, from the calls that bound them.
+  // The importer names every mapping it keeps; a script may write the address instead (0x10000000).
   const varOf = new Map<string, string>();
-  for (const [w, g] of pairs) if (w.result.startsWith("$") && g.result.startsWith("$")) varOf.set(g.result.slice(1), w.result.slice(1));
+  for (const [w, g] of pairs) if (/^(\$|0x)/.test(w.result) && g.result.startsWith("$")) varOf.set(g.result.slice(1), w.result.replace(/^\$/, ""));
   const ids = new Map<string, number>();
   const id = (k: string) => { if (!ids.has(k)) ids.set(k, ids.size + 1); return ids.get(k)!; };
   const ctxScript = { pid: (n: string) => id("proc " + n), addr: (v: string) => id("var " + v) };
-  const ctxImport = { pid: (n: string) => id("proc " + n), addr: (v: string) => id("var " + (varOf.get(v) ?? `import ${v}`)) };
-  const res = (r: string) => (r.startsWith("$") ? "$" + (varOf.get(r.slice(1)) ?? r.slice(1)) : r);
+  const ctxImport = {
+    pid: (n: string) => id("proc " + n),
+    addr: (v: string) => { const s = varOf.get(v); return s === undefined ? id(`import ${v}`) : s.startsWith("0x") ? parseInt(s, 16) : id("var " + s); },
+  };
+  const res = (r: string) => {
+    if (!r.startsWith("$")) return r;
+    const s = varOf.get(r.slice(1)) ?? r.slice(1);
+    return s.startsWith("0x") ? s : "$" + s;
+  };
   for (const [w, g] of pairs) {
     compared++;
     const cw = command(asKernelGetsIt(w.step), ctxScript), cg = command(asKernelGetsIt(g.step), ctxImport);
