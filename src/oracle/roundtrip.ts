@@ -7,6 +7,7 @@ import type { Arg, Scenario, Step } from "../scenario/ast.js";
 import type { RunReport } from "../scenario/report.js";
 import { command } from "./args.js";
 import { runOnKernel, type AgentTrace } from "./index.js";
+import { withoutBookkeeping } from "./strace.js";
 import { importStrace, type Imported, type ImportOptions } from "../import/import.js";
 import { parseScenario } from "../scenario/parse.js";
 
@@ -36,6 +37,8 @@ interface Item {
   proc: string; line: number; step: Extract<Step, { k: "call" }>; result: string; blocked: boolean;
   /** Blocked, and another process made a call before it returned: a log without timestamps shows that it waited. */
   seen: boolean;
+  /** Lined up with a call of the other side. */
+  paired?: boolean;
 }
 interface Sig { proc: string; line: number; gap: number; sigs: Map<string, Map<string, string>> | null }
 interface Side { calls: Map<string, Item[]>; sigs: Sig[]; deaths: Map<string, { line: number; text: string }[]> }
@@ -56,7 +59,7 @@ function parseSigs(text: string): Map<string, Map<string, string>> {
 
 /** Lines up two lists of calls by their names: pairs, and the calls of either side left alone (in order). */
 function align(a: Item[], b: Item[]): [Item | null, Item | null][] {
-  const key = (i: Item) => i.step.name.replace(/64$/, "");
+  const key = (i: Item) => i.step.name.replace(/64$/, "") + (i.step.name === "fcntl" ? " " + (i.step.args[1]?.text ?? "") : "");
   const n = a.length, m = b.length;
   const L: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
   for (let i = n - 1; i >= 0; i--)
@@ -150,7 +153,7 @@ export function compareRoundTrip(sc: Scenario, report: RunReport, imported: Scen
   for (const p of names) {
     const want = script.calls.get(p) ?? [], got = imp.calls.get(p) ?? [];
     for (const [w, g] of align(want, got)) {
-      if (w !== null && g !== null) { pairs.push([w, g]); continue; }
+      if (w !== null && g !== null) { pairs.push([w, g]); w.paired = g.paired = true; continue; }
       // A call of a process that was dead was never sent.
       if (w !== null && w.result === "?" && w.step.name !== "exit") { count("dead"); continue; }
       if (w !== null) diff(w.line, p, `${w.step.text}: not in the import`);
@@ -187,7 +190,10 @@ export function compareRoundTrip(sc: Scenario, report: RunReport, imported: Scen
     else if ((w.blocked && w.seen && !g.blocked) || (!w.blocked && g.blocked)) diff(w.line, w.proc, `${w.step.text}: ${w.blocked ? "blocked" : "did not block"} on the kernel, ${g.blocked ? "blocks" : "does not block"} in the import`);
   }
 
-  // Signals: what a process caught between two of its calls, where the script looks.
+  // Signals: what a process caught between two of its calls (counting the calls both sides have), where the script looks.
+  const anchor = (sd: Side, s: Sig) => (sd.calls.get(s.proc) ?? []).slice(0, s.gap).filter((c) => c.paired).length;
+  for (const s of script.sigs) s.gap = anchor(script, s);
+  for (const s of imp.sigs) s.gap = anchor(imp, s);
   const gaps = (sigs: Sig[]) => {
     const m = new Map<string, { line: number; sigs: Map<string, Map<string, string>> }>();
     for (const s of sigs) {
@@ -235,13 +241,20 @@ export interface TracedRun {
 }
 
 /** The importer's options for a traced run: the script's mounts, and the agents' names for their pids. */
-export function importOptions(sc: Scenario, t: AgentTrace): ImportOptions {
+export function importOptions(sc: Scenario, names: Record<number, string>): ImportOptions {
   return {
     name: sc.name,
     fs: sc.mounts.map((m) => ({ path: m.path, type: m.type, dax: m.dax, size: m.size })),
-    procNames: t.names,
+    procNames: names,
     leaseBreakTime: sc.leaseBreakTime ?? undefined,
   };
+}
+
+/** Imports a traced run's log (`full`: with the agents' bookkeeping, which is taken out here) and compares it with the script and its run. */
+export function compareTrace(sc: Scenario, report: RunReport, t: Pick<AgentTrace, "full" | "names">): { imported: Imported; result: RoundTrip } {
+  const log = withoutBookkeeping(t.full).text;
+  const imported = importStrace([{ name: `${sc.name}.strace`, text: log }], importOptions(sc, t.names));
+  return { imported, result: compareRoundTrip(sc, report, parseScenario(imported.text, `${sc.name}.imported.scn`)) };
 }
 
 /** Runs `sc` on the kernel under strace, imports the log, and compares. */
@@ -250,7 +263,5 @@ export async function roundTrip(sc: Scenario): Promise<TracedRun> {
   const report = await runOnKernel(sc, { strace: (t) => { trace = t; } });
   const t = trace as AgentTrace | null;
   if (report.skipped !== undefined || t === null) return { report, trace: t, imported: null, result: null };
-  const imported = importStrace([{ name: `${sc.name}.strace`, text: t.log }], importOptions(sc, t));
-  const result = compareRoundTrip(sc, report, parseScenario(imported.text, `${sc.name}.imported.scn`));
-  return { report, trace: t, imported, result };
+  return { report, trace: t, ...compareTrace(sc, report, t) };
 }

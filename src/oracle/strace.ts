@@ -27,8 +27,8 @@ const NOT_SYSCALLS = new Set(["io_uring_read_fixed", "io_uring_write_fixed"]);
 export interface AgentTrace {
   /** strace's log, every line's pid that of the run's PID namespace, the agents' bookkeeping taken out. */
   log: string;
-  /** The log as strace wrote it (pids of the machine). */
-  raw: string;
+  /** The log with those pids, bookkeeping and all (what withoutBookkeeping takes). */
+  full: string;
   /** pid (in the run's namespace) -> scenario process name. */
   names: Record<number, string>;
   /** Lines taken out, by why. */
@@ -113,15 +113,15 @@ export class Tracer {
     try {
       const raw = existsSync(this.file) ? readFileSync(this.file, "latin1") : "";
       const toNs = new Map<number, number>();
-      const log = raw.replace(/^(\d+)(?= )/gm, (p) => {
+      const full = raw.replace(/^(\d+)(?= )/gm, (p) => {
         const h = Number(p);
         if (!toNs.has(h)) toNs.set(h, nsPid(h) ?? h);
         return String(toNs.get(h));
       });
       const names: Record<number, string> = {};
       for (const [pid, a] of fleet.byPid) names[pid] = a.name;
-      const { text, removed } = withoutBookkeeping(log);
-      return { log: text, raw, names, removed };
+      const { text, removed } = withoutBookkeeping(full);
+      return { log: text, full, names, removed };
     } finally {
       this.remove();
     }
