@@ -129,10 +129,14 @@ export function symbolic(t: string): string {
 /** A C number as strace prints it (decimal, 0x hex, 0 octal); null if it is not one. */
 export function num(t: string): number | null {
   const s = t.trim();
-  if (/^-?0x[0-9a-fA-F]+$/.test(s)) return (s.startsWith("-") ? -1 : 1) * parseInt(s.replace(/^-?0x/, ""), 16);
-  if (/^-?0[0-7]+$/.test(s)) return (s.startsWith("-") ? -1 : 1) * parseInt(s.replace(/^-?0/, ""), 8);
-  if (/^-?\d+$/.test(s)) return Number(s);
-  return null;
+  let v: bigint;
+  if (/^-?0x[0-9a-fA-F]+$/.test(s)) v = BigInt(s.replace(/^-/, ""));
+  else if (/^-?0[0-7]+$/.test(s)) v = BigInt("0o" + s.replace(/^-?0/, ""));
+  else if (/^-?\d+$/.test(s)) v = BigInt(s.replace(/^-/, ""));
+  else return null;
+  // strace prints some signed 64-bit arguments (off_t, a count of -1) unsigned: 2^64 - 1 is -1.
+  if (v >= 1n << 63n && v < 1n << 64n) v -= 1n << 64n;
+  return Number(s.startsWith("-") ? -v : v);
 }
 
 /** A string argument: its bytes, and whether strace cut it short (`"..."...`). */

@@ -30,7 +30,8 @@ export interface Ctx {
   readonly byPid: Map<number, PInfo>;
   readonly anonUsed: Set<number>;
   readonly notes: Set<string>;
-  path(raw: string, cwd: string | null): { path: string } | { refused: string } | null;
+  /** `path`: normalised (what the file is); `written`: as the program wrote it, renamed (what the step passes). */
+  path(raw: string, cwd: string | null): { path: string; written: string } | { refused: string } | null;
   tableOf(p: PInfo): FdTable;
   mmOf(p: PInfo): Mm;
   newVar(): string;
@@ -168,7 +169,7 @@ class Conv1 {
       return NOISE;
     }
     const cwd = this.dirOf(dirIdx);
-    const pp = DEVICES.has(raw) ? { path: raw } : this.c.path(raw, cwd);
+    const pp = DEVICES.has(raw) ? { path: raw, written: raw } : this.c.path(raw, cwd);
     if (pp === null) return NOISE;
     if ("refused" in pp) return drop(pp.refused);
     const path = pp.path;
@@ -188,12 +189,12 @@ class Conv1 {
       if (f.existed === null) f.existed = !hasCreat ? true : excl ? false : null;
       if (/\bO_TRUNC\b/.test(flags) && /O_WRONLY|O_RDWR/.test(flags)) f.changed = true;
       if (hasCreat && f.existed === null) { f.existed = false; this.c.notes.add(`${path} is opened with O_CREAT and the log does not show it existing before: the script lets the program make it (add @file if it existed)`); }
-      steps.push(this.openStep(dirIdx !== null, path, flags, hasCreat ? mode : null, String(fd.m)));
+      steps.push(this.openStep(dirIdx !== null, pp.written, flags, hasCreat ? mode : null, String(fd.m)));
     } else {
       const e = this.r.ret?.errno;
       if (f.existed === null && e === "ENOENT" && !hasCreat) f.existed = false;
       if (f.existed === null && e !== undefined && e !== null && e !== "ENOENT" && !hasCreat) f.existed = true;
-      steps.push(this.openStep(dirIdx !== null, path, flags, hasCreat ? mode : null, this.res()));
+      steps.push(this.openStep(dirIdx !== null, pp.written, flags, hasCreat ? mode : null, this.res()));
     }
     return { k: "steps", steps };
   }
@@ -268,7 +269,7 @@ class Conv1 {
     const count = num(this.arg(2));
     if (count === null) return drop("the count is not a number");
     if (n === "read" || n === "pread64") {
-      const off = n === "pread64" ? `, ${this.arg(3)}` : "";
+      const off = n === "pread64" ? `, ${num(this.arg(3)) ?? this.arg(3)}` : "";
       if (n === "pread64" && this.ok() && f.kind === "file") {
         const o = num(this.arg(3));
         if (o !== null) this.lower(f.path, o + Number(this.retNum()), `pread at line ${this.r.line}`);
@@ -284,7 +285,7 @@ class Conv1 {
       bytes = bytes + "\0".repeat(count - bytes.length);
     }
     if (this.ok() && f.kind === "file") this.c.file(f.path).changed = true;
-    const off = n === "pwrite64" ? `, ${this.arg(3)}` : "";
+    const off = n === "pwrite64" ? `, ${num(this.arg(3)) ?? this.arg(3)}` : "";
     return one({ text: `${n === "write" ? "write" : "pwrite"}(${f.m}, ${quoteBytes(bytes)}, ${count}${off})`, result: this.res() });
   }
 
@@ -302,7 +303,7 @@ class Conv1 {
     const f = this.c.file(pp.path);
     if (f.existed === null) f.existed = this.ok() ? true : this.r.ret?.errno === "ENOENT" ? false : true;
     if (this.ok()) f.changed = true;
-    return one({ text: `truncate(${quoteBytes(pp.path)}, ${num(this.arg(1)) ?? this.arg(1)})`, result: this.res(), mayWait: true });
+    return one({ text: `truncate(${quoteBytes(pp.written)}, ${num(this.arg(1)) ?? this.arg(1)})`, result: this.res(), mayWait: true });
   }
 
   private fdCall(): Conv {
@@ -313,7 +314,7 @@ class Conv1 {
     if (n === "fsync") return one({ text: `fsync(${f.m})`, result: this.res() });
     if (n === "ftruncate") return one({ text: `ftruncate(${f.m}, ${num(this.arg(1)) ?? this.arg(1)})`, result: this.res(), mayWait: true });
     const mode = tableFlags(this.arg(1), U.FALLOC_FLAGS, "0");
-    return one({ text: `fallocate(${f.m}, ${mode}, ${this.arg(2)}, ${this.arg(3)})`, result: this.res(), mayWait: true });
+    return one({ text: `fallocate(${f.m}, ${mode}, ${num(this.arg(2)) ?? this.arg(2)}, ${num(this.arg(3)) ?? this.arg(3)})`, result: this.res(), mayWait: true });
   }
 
   private unlink(): Conv {
@@ -326,7 +327,7 @@ class Conv1 {
     if (at && num(symbolic(this.arg(2))) !== 0) return drop("unlinkat with AT_REMOVEDIR: the model has no directories to remove");
     const f = this.c.file(pp.path);
     if (f.existed === null) f.existed = this.ok() || this.r.ret?.errno !== "ENOENT";
-    return one({ text: `unlink(${quoteBytes(pp.path)})`, result: this.res(), name: "unlink" });
+    return one({ text: `unlink(${quoteBytes(pp.written)})`, result: this.res(), name: "unlink" });
   }
 
   private rename(): Conv {
@@ -341,7 +342,7 @@ class Conv1 {
     if (this.r.name === "renameat2" && num(symbolic(this.arg(4))) !== 0) return drop("renameat2 flags are not modelled");
     const f = this.c.file(a.path);
     if (f.existed === null) f.existed = this.ok() || this.r.ret?.errno !== "ENOENT";
-    return one({ text: `rename(${quoteBytes(a.path)}, ${quoteBytes(b.path)})`, result: this.res(), name: "rename" });
+    return one({ text: `rename(${quoteBytes(a.written)}, ${quoteBytes(b.written)})`, result: this.res(), name: "rename" });
   }
 
   // ---- memory ----
@@ -372,15 +373,15 @@ class Conv1 {
     const mm = this.c.mmOf(this.p);
     let addr = "NULL";
     const hint = num(this.arg(0));
-    if (keep.includes("MAP_FIXED")) {
-      const at = hint === null ? null : mm.at(hint);
-      if (at === null || at.v === null) return drop("MAP_FIXED at an address the script has no name for");
-      addr = "$" + at.v;
-    } else if (hint !== null && hint !== 0) this.c.notes.add("mmap address hints are left out (the model places mappings itself)");
+    // An address the script has a name for is written by that name; any other is written as a number (a hint, or MAP_FIXED there).
+    const at = hint === null || hint === 0 ? null : mm.at(hint);
+    if (at !== null && at.v !== null) addr = "$" + at.v;
+    else if (hint !== null && hint !== 0) addr = `0x${hint.toString(16)}`;
+    else if (keep.includes("MAP_FIXED") && hint === null) return drop("MAP_FIXED at an address that is not a number");
     const len = num(this.arg(1));
     if (len === null) return drop("the length is not a number");
     const prot = tableFlags(this.arg(2), U.PROT_FLAGS, "PROT_NONE");
-    const text = `mmap(${addr}, ${len}, ${prot}, ${keep.join("|") || "0"}, ${f === null ? -1 : f.m}, ${this.arg(5)})`;
+    const text = `mmap(${addr}, ${len}, ${prot}, ${keep.join("|") || "0"}, ${f === null ? -1 : f.m}, ${num(this.arg(5)) ?? this.arg(5)})`;
     if (!this.ok()) return one({ text, result: this.res() });
     const v = this.c.newVar();
     mm.maps = mm.maps.filter((x) => !(ret! < x.addr + x.len && x.addr < ret! + len));
@@ -496,7 +497,8 @@ class Conv1 {
 
   private uringRegister(): Conv {
     const f = this.fd(0);
-    if (f === null || f.kind !== "ring") return f === null ? NOISE : drop("io_uring_register on a descriptor that is no io_uring");
+    // On a descriptor that is no io_uring the kernel's answer (EOPNOTSUPP) is the model's to give too.
+    if (f === null || f.kind === "proc") return NOISE;
     const op = symbolic(this.arg(1));
     const opNum = num(op);
     if (op === "IORING_UNREGISTER_BUFFERS" || opNum === 1)

@@ -140,13 +140,17 @@ class Importer implements Ctx {
   }
 
   /** A path the script is about, normalised and renamed; null if it is not one (or why it cannot be). */
-  path(raw: string, cwd: string | null): { path: string } | { refused: string } | null {
+  path(raw: string, cwd: string | null): { path: string; written: string } | { refused: string } | null {
     const n = normPath(raw, cwd);
     if (n === null) return interestingRelative(raw) ? { refused: `${raw} is relative and the log does not say the working directory (trace with -y)` } : null;
     const p = this.rename(n);
     if (!interesting(p, this.fs)) return null;
     const why = this.plan.refused.get(p);
-    return why !== undefined ? { refused: `${p}: ${why}` } : { path: p };
+    if (why !== undefined) return { refused: `${p}: ${why}` };
+    // The step passes the path as the program did (`/mnt/s/c/.` is ENOTDIR, `/mnt/s/nope/../c` ENOENT):
+    // renamed where its written prefix is renamed, normalised where it is relative or a rename needs it.
+    const w = raw.startsWith("/") ? this.rename(raw) : p;
+    return { path: p, written: w === raw && p !== n ? p : w };
   }
 
   proc(pid: number): PInfo {

@@ -31,11 +31,18 @@ function named(v: number, table: ReadonlyArray<readonly [string, number]>, zero:
 
 export function openFlags(text: string): string {
   const s = symbolic(text);
-  const v = num(s);
+  let v = num(s);
+  // strace names an access mode of 3 O_ACCMODE, which a script has no name for: the flags' value, then.
+  if (v === null && /(^|\|)O_ACCMODE(\||$)/.test(s)) {
+    v = 0;
+    for (const w of s.split("|")) v |= w === "O_ACCMODE" ? U.O_ACCMODE : num(w) ?? (Object.fromEntries(U.OPEN_FLAGS)[w] ?? NaN);
+    if (Number.isNaN(v)) return s;
+  }
   if (v === null) return s;
   const acc = v & U.O_ACCMODE;
   const accName = acc === U.O_RDONLY ? "O_RDONLY" : acc === U.O_WRONLY ? "O_WRONLY" : acc === U.O_RDWR ? "O_RDWR" : null;
-  if (accName === null) return s;
+  // O_ACCMODE (3) has no name in a script: the flags as a number (the kernel refuses them with EINVAL, or not).
+  if (accName === null) return `0x${v.toString(16)}`;
   const rest = named(v & ~U.O_ACCMODE, U.OPEN_FLAGS, "");
   return rest === "" ? accName : rest.startsWith("0x") ? s : `${accName}|${rest}`;
 }

@@ -10,11 +10,13 @@ import { Fleet, killKeeper } from "./fleet.js";
 import { guard } from "./guard.js";
 import { FsEnv, sysctlNow, withMachineLock } from "./fsenv.js";
 import { RESUME_SLACK_MS, Runner, trace } from "./run.js";
+import { Tracer, type AgentTrace } from "./strace.js";
 
 export { kernelSkipReason } from "./args.js";
 export { diffReports } from "./diff.js";
 export { cleanupMachine } from "./fsenv.js";
 export { GRACE_MS, SETTLE_MS, RESUME_SLACK_MS } from "./run.js";
+export { straceAvailable, STRACE_ARGS, type AgentTrace } from "./strace.js";
 
 /** A scenario's time on the kernel: this, plus its sleeps, plus one lease-break wait per resumed call; at most MAX_TIMEOUT_MS. */
 export const BASE_TIMEOUT_MS = 20_000;
@@ -23,6 +25,8 @@ export const MAX_TIMEOUT_MS = 300_000;
 export interface KernelOptions {
   /** Overall time for the scenario's steps; past it the remaining steps are reported "timeout". */
   timeoutMs?: number;
+  /** Runs the steps under `strace -f` (attached to every agent) and hands over its log (docs/oracle.md, "Tracing the agents"). */
+  strace?: (t: AgentTrace) => void;
 }
 
 function onPath(cmd: string): boolean {
@@ -72,6 +76,7 @@ export async function runOnKernel(sc: Scenario, opts: KernelOptions = {}): Promi
     const env = FsEnv.create();
     let fleet: Fleet | null = null;
     let keeper = 0;
+    let tracer: Tracer | null = null;
     // A signal or an exit now undoes the run at once (guard.ts); the finally below, otherwise.
     const unguard = guard(() => {
       killKeeper(keeper);
@@ -92,9 +97,17 @@ export async function runOnKernel(sc: Scenario, opts: KernelOptions = {}): Promi
       trace("files made");
       for (const p of sc.procs) await fleet.spawnAgent(p.name, p.uid, p.gid, capMask(p.caps), p.sigDefault);
       trace("agents up");
+      if (opts.strace !== undefined) tracer = await Tracer.attach(fleet);
       const timeout = opts.timeoutMs ?? budget(sc, lbtMs);
-      return await new Runner(sc, env, fleet, lbtMs, Date.now() + timeout).run();
+      const report = await new Runner(sc, env, fleet, lbtMs, Date.now() + timeout).run();
+      if (tracer !== null) {
+        const t = await tracer.finish(fleet);
+        tracer = null;
+        opts.strace?.(t);
+      }
+      return report;
     } finally {
+      if (tracer !== null) await tracer.abandon();
       if (fleet !== null) await fleet.shutdown();
       else killKeeper(keeper);
       trace("agents gone");

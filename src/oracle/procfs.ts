@@ -41,7 +41,9 @@ export function probe(proc: string, pid: number): Probe {
   const f = stat.slice(stat.lastIndexOf(")") + 2).trim().split(" ");
   const state = f[0]!;
   if (state === "Z" || state === "X") return { k: "dead", status: statusText(Number(f[49] ?? 0)) };
-  if (state === "T" || state === "t") return { k: "stopped" };
+  if (state === "T") return { k: "stopped" };
+  // A tracing stop (strace, docs/oracle.md "Tracing the agents"): the tracer lets it go on at once.
+  if (state === "t") return { k: "busy" };
   if (state !== "S") return { k: "busy" };
   if (Number(f[6]) & PF_EXITING) return { k: "busy" };
   const status = read(`${proc}/${pid}/status`) ?? "";
