@@ -5,7 +5,7 @@ import { F_RDLCK, F_WRLCK, F_UNLCK, F_LAYOUT, F_EXCLUSIVE, F_SETLEASE, O_ACCMODE
 import { EACCES, EAGAIN, EINVAL, EINTR, EDEADLK, ETXTBSY } from "../include/errno.js";
 import { leaseBreaking } from "../include/lease.js";
 import { sendSigio, procByPid } from "../sched/signal.js";
-import { assert } from "../include/assert.js";
+import { assert, bound } from "../include/assert.js";
 
 const NO_BLOCKER = -0x7fffffff;
 
@@ -104,7 +104,8 @@ function queueBreaker(s: KState, p: Proc, inode: Inode, w: Wait) {
   const first = inode.leases[0]!;
   // __locks_insert_block: descend into a queued breaker this one conflicts with.
   let blocker = first.id;
-  for (;;) {
+  for (let depth = 0; ; depth++) {
+    bound(depth, s.procs.length + 1, "queueBreaker: a cycle of blocked breakers");
     const next = waitersOf(s, blocker).find((q) => typesConflict(q.wait!.wantWrite ? F_WRLCK : F_RDLCK, w.wantWrite ? F_WRLCK : F_RDLCK));
     if (next === undefined) break;
     blocker = -1 - next.pid;
