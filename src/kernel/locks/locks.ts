@@ -6,6 +6,7 @@ import { EACCES, EAGAIN, EINVAL, EINTR, EDEADLK, ETXTBSY } from "../include/errn
 import { leaseBreaking } from "../include/lease.js";
 import { sendSigio, procByPid } from "../sched/signal.js";
 import { assert, bound } from "../include/assert.js";
+import { trace } from "../trace.js";
 
 const NO_BLOCKER = -0x7fffffff;
 
@@ -88,8 +89,8 @@ export function leaseModify(s: KState, inode: Inode, l: Lease, arg: number) {
 export function timeOutLeases(s: KState, inode: Inode) {
   for (const l of [...inode.leases]) {
     if (!s.pol.timesOut(l)) continue;
-    if (pastTime(s, l.downgradeTime)) leaseModify(s, inode, l, F_RDLCK);
-    if (pastTime(s, l.breakTime) && inode.leases.includes(l)) leaseModify(s, inode, l, F_UNLCK);
+    if (pastTime(s, l.downgradeTime)) { trace("timeout"); leaseModify(s, inode, l, F_RDLCK); }
+    if (pastTime(s, l.breakTime) && inode.leases.includes(l)) { trace("timeout"); leaseModify(s, inode, l, F_UNLCK); }
   }
 }
 
@@ -166,6 +167,7 @@ export function breakLease(s: KState, p: Proc, inode: Inode, mode: number, cont:
       l.flags |= FL_DOWNGRADE_PENDING;
       l.downgradeTime = breakTime;
     }
+    trace("break");
     leaseBreakCallback(s, l);
   }
   if (!anyLeasesConflict(inode, wantWrite, layout, passPid, skip)) return 0;
@@ -289,6 +291,7 @@ function genericAddLease(s: KState, p: Proc, fd: number, f: OpenFile, inode: Ino
   mine.faFd = fd;
   f.flags |= FASYNC;
   if (f.owner === 0) { f.owner = p.pid; f.ownerUid = p.uid; }
+  trace("lease");
   return 0;
 }
 

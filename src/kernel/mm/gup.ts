@@ -7,6 +7,7 @@ import * as U from "../include/uapi.js";
 import { EFAULT, ENOMEM } from "../include/errno.js";
 import { allocBlock, isDax } from "../fs/inode.js";
 import { assert } from "../include/assert.js";
+import { trace } from "../trace.js";
 
 export interface PinOut { ret: number; pinned: number[]; files: string[]; lease: number }
 
@@ -115,6 +116,7 @@ export function pinUserPages(s: KState, p: Proc, addr: number, len: number, writ
     out.files.push(inode.path);
   }
   s.pinAcquired += out.pinned.length / 4;
+  if (out.pinned.length > 0) trace("pin");
   return out;
 }
 
