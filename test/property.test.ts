@@ -7,13 +7,15 @@ import fc from "fast-check";
 import { parseScenario } from "../src/scenario/parse.js";
 import { runOnModel } from "../src/run/model.js";
 import { encodeState, hashState, cloneState } from "../src/kernel/snapshot.js";
-import { leaseLine as line, leaseScript as script } from "../src/fuzz/gen.js";
+import { GENERATORS } from "../src/fuzz/gen.js";
+
+const { lines: line, script } = GENERATORS.leases!;
 
 const RUNS = Number(process.env.DAXLEASE_PROPERTY_RUNS ?? 10000);
 
 test(`${RUNS} random multi-process syscall sequences: no exception, invariants hold, replay is identical`, () => {
   fc.assert(
-    fc.property(fc.array(line, { minLength: 1, maxLength: 30 }), (lines) => {
+    fc.property(line(30), (lines) => {
       const text = script(lines);
       const sc = parseScenario(text, "random.scn");
       const a = runOnModel(sc); // checkInvariants runs after every step and throws on a broken one

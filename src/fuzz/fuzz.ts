@@ -28,7 +28,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   let runs = 0;
   let error: unknown = null;
   const reached = new Reach();
-  const prop = fc.asyncProperty(fc.array(g.line, { minLength: 1, maxLength: o.maxLines }), async (lines) => {
+  const prop = fc.asyncProperty(g.lines(o.maxLines), async (lines) => {
     if (error !== null) return true; // a broken judge stops the search; it is rethrown below
     const text = g.script(lines);
     if (!shrinking) { runs++; reached.add(reachOf(text)); }
