@@ -206,7 +206,10 @@ export function breakLeaseResume(s: KState, p: Proc): number {
   // locks_delete_block: breakers queued under this one are woken too.
   wakeUpBlocks(s, -1 - p.pid);
   if (p.sigpend > 0 || p.fatal !== 0) return -EINTR;
-  const inode = s.inodes[w.ino]!;
+  // A layout breaker whose call starts over holds no reference to the inode: an unlinked
+  // file may have been evicted meanwhile, with its leases. Nothing is left to wait for.
+  const inode = s.inodes[w.ino];
+  if (inode === null || inode === undefined) return 0;
   if (w.timedOut) timeOutLeases(s, inode);
   if (anyLeasesConflict(inode, w.wantWrite, w.layout, w.passPid, w.skipPinned)) return sleepOnLeases(s, p, inode, w);
   return 0;
