@@ -460,7 +460,15 @@ const pinsLine = fc.oneof(
 function pinsScript(lines: string[]): string {
   const t = new Tracker(["A", "B", "R"], { "/mnt/pmem/a": "file", "/mnt/pmem/b": "file", "/mnt/s/c": "file" }, ["R"],
     { A: { 3: "file", 4: "dev" }, B: { 3: "file", 4: "dev", 5: "ring" } });
-  return PINS_HEADER + "\n" + resumeLines(nameForks(lines, "A").map((l) => t.line(l))).join("\n") + "\n";
+  // A handle named before any step binds it is NULL (0): a script may not use an unbound `$name`.
+  const bound = new Set(["ma", "pa", "mb", "pb"]);
+  const named = nameForks(lines, "A").map((l) => {
+    const [call, bind] = t.line(l).split(" = ");
+    l = call!.replace(/\$([a-z]+)/g, (all, n: string) => (bound.has(n) ? all : "0")) + (bind === undefined ? "" : ` = ${bind}`);
+    if (bind?.startsWith("$")) bound.add(bind.slice(1));
+    return l;
+  });
+  return PINS_HEADER + "\n" + resumeLines(named).join("\n") + "\n";
 }
 
 const withPrelude = (prelude: fc.Arbitrary<string[]>, line: fc.Arbitrary<string>) => (maxLines: number) =>
