@@ -1,13 +1,11 @@
-// Differential fuzzing: the search and the shrinking with judges we control, what the
-// generators reach, then a run of both generators against the real kernel (Linux as root only).
+// Differential fuzzing: the search and the shrinking with judges we control, and what the
+// generators reach (the runs on the kernel are in kernel-fuzz.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import fc from "fast-check";
 import { fuzz } from "../src/fuzz/fuzz.js";
-import { GENERATORS, PINS, type Generator } from "../src/fuzz/gen.js";
-import { Reach, reachOf, REACH, type ReachKey } from "../src/fuzz/reach.js";
-import { kernelJudge } from "../src/cli/fuzz_cmd.js";
-import { kernelTest } from "./kernel.js";
+import { GENERATORS, PINS } from "../src/fuzz/gen.js";
+import { Reach, reachOf } from "../src/fuzz/reach.js";
+import { MINIMUMS, reachOver, assertMinimums } from "./helpers.js";
 import { parseScenario } from "../src/scenario/parse.js";
 import { runOnModel } from "../src/run/model.js";
 
@@ -39,23 +37,6 @@ test("skipped scripts are counted, and a judge that throws stops the search", as
   await assert.rejects(fuzz({ kind: "nope", runs: 1, seed: 1, maxLines: 1, judge: async () => [] }), /unknown generator nope/);
 });
 
-/** At least half the scripts set a lease, a fifth break one, a tenth block, a twentieth time one out. */
-const LEASE_MINIMUMS: Partial<Record<ReachKey, number>> = { leases: 50, breaks: 20, blocked: 10, timeouts: 5 };
-const MINIMUMS: Record<string, Partial<Record<ReachKey, number>>> = {
-  leases: LEASE_MINIMUMS,
-  io: { ...LEASE_MINIMUMS, pins: 50 },
-};
-
-function reachOver(g: Generator, n: number, seed: number, maxLines: number, policy = "linux"): Reach {
-  const r = new Reach();
-  for (const lines of fc.sample(g.lines(maxLines), { numRuns: n, seed })) r.add(reachOf(g.script(lines), policy));
-  return r;
-}
-
-function assertMinimums(r: Reach, min: Partial<Record<ReachKey, number>>, what: string) {
-  for (const key of REACH) assert.ok(r.percent(key) >= (min[key] ?? 0), `${what}: ${r.line()} (${key} below ${min[key]}%)`);
-}
-
 for (const [kind, min] of Object.entries(MINIMUMS)) {
   test(`the ${kind} generator reaches ${Object.entries(min).map(([key, n]) => `${key} >= ${n}%`).join(", ")} of its scripts`, () => {
     for (const seed of [1, 20260611]) assertMinimums(reachOver(GENERATORS[kind]!, 600, seed, 14), min, `${kind}, seed ${seed}`);
@@ -78,16 +59,3 @@ H: open("/mnt/t/f", O_RDONLY)\nH: fcntl(3, F_SETLEASE, F_RDLCK)\nH: fcntl(3, F_S
   r.add(new Set());
   assert.equal(r.line(), "reached: leases 50%, breaks 50%, blocked 50%, timeouts 50%, pins 0%");
 });
-
-// CI runs `npm test` alone on 2 cores: these runs take about 3 minutes there.
-/** Model against kernel on `runs` scripts of a generator: no difference, none skipped, and they reach what the model does. */
-async function againstKernel(kind: string, runs: number): Promise<void> {
-  const skips = new Map<string, number>();
-  const r = await fuzz({ kind, runs, seed: 2026, maxLines: 14, judge: (text) => kernelJudge(text, skips) });
-  assert.equal(r.found, null, r.found === null ? "" : `${r.found.script}\n${r.found.diff.join("\n")}`);
-  assert.equal(r.skipped, 0, `the kernel skipped: ${[...skips.keys()].join("; ")}`);
-  assertMinimums(r.reached, MINIMUMS[kind]!, `${kind} on the kernel`);
-}
-
-kernelTest("model and kernel agree on random lease scripts (fixed seed), which reach leases, breaks, blocks and timeouts", () => againstKernel("leases", 60));
-kernelTest("model and kernel agree on random io_uring scripts (fixed seed), which reach leases, breaks, blocks, timeouts and pins", () => againstKernel("io", 100), { xfs: true });
