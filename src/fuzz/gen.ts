@@ -62,7 +62,12 @@ class Tracker {
     const t = this.procs.get(who);
     const choose = (n: number, files: boolean): number => {
       const open = t === undefined ? [] : [...t].filter(([, kind]) => !files || kind === "file").map(([fd]) => fd).sort((a, b) => a - b);
-      return open.length === 0 ? 3 + (n % 3) : open[n % open.length]!;
+      if (open.length > 0) return open[n % open.length]!;
+      // None: a descriptor that is not open at all (EBADF), never a ring (a fixed read from
+      // the ring itself waits for ever).
+      let fd = 3 + (n % 3);
+      while (t?.has(fd)) fd++;
+      return fd;
     };
     const text = m[2]!.replace(/([#@])(\d+)/g, (_all, sigil: string, n: string) => String(choose(Number(n), sigil === "@")))
       .replace(/&(\d+)/g, (_all, n: string) => this.openPath(Number(n)));
