@@ -359,7 +359,11 @@ function ioScript(lines: string[]): string {
   let bound = 0;
   const out: string[] = [];
   for (let l of nameForks(lines, "P")) {
-    l = t.line(l).replace(/\$m(\d)/g, (all, d: string) => (Number(d) < bound ? all : "0x1000"));
+    // $m0..$m2 are P's mappings (and its children's, copied by fork); another process that
+    // names one means an address of its own, where the agent that plays it on the kernel has
+    // its own mappings (a munmap there took away part of R's libc): it names a bad address.
+    const mine = /^(P|K\d+):/.test(l);
+    l = t.line(l).replace(/\$m(\d)/g, (all, d: string) => (mine && Number(d) < bound ? all : "0x1000"));
     if (l.includes("MMAP(")) {
       l = l.replace("MMAP(", "mmap(");
       if (bound < 3 && l.startsWith("P:") && !l.endsWith("...")) l += ` = $m${bound++}`;
