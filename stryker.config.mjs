@@ -10,7 +10,7 @@ export default {
   testRunner: "node-test",
   nodeTest: {
     testFiles: [
-      "dist/test/mutants.test.js", "dist/test/monitors.test.js", "dist/test/sleeps.test.js", "dist/test/policy-rules.test.js", "dist/test/bounds.test.js", "dist/test/locks.test.js", "dist/test/policies.test.js",
+      "dist/test/mutants.test.js", "dist/test/monitors.test.js", "dist/test/sleeps.test.js", "dist/test/policy-rules.test.js", "dist/test/pins.test.js", "dist/test/bounds.test.js", "dist/test/locks.test.js", "dist/test/policies.test.js",
       "dist/test/rdma.test.js", "dist/test/review.test.js", "dist/test/vfs.test.js", "dist/test/parse.test.js",
       "dist/test/corpus.test.js", "dist/test/fuzz.test.js", "dist/test/property.test.js", "dist/test/property-pins.test.js",
       "dist/test/snapshot.test.js",
