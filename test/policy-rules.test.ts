@@ -62,3 +62,22 @@ test("sigkill-optin: once the holder is killed, the change still waits for pins 
   assert.deepEqual(rep.steps.slice(10).map((s) => s.actual), ["...", "killed by SIGKILL", "0", "0"]);
   assert.deepEqual(rep.violations!.filter((v) => v.property === "no-corruption"), []);
 });
+
+test("rfc-v1: the holder's own truncate recalls its own plain layout lease (SIGIO to itself, EINTR), as Linux does with leases", () => {
+  const r = acts("rfc-v1", `A: open("/mnt/pmem/a", O_RDWR)\nA: fcntl(3, F_SETLEASE, F_LAYOUT)\nA: truncate("/mnt/pmem/a", 0)\nA: --- SIGIO ---\nA: fcntl(3, F_GETLEASE)`);
+  assert.deepEqual(r.slice(2), ["-1 EINTR", "SIGIO", "F_UNLCK"]);
+});
+
+test("rfc-v1: a writer's open recalls plain leases only; a layout lease on the same file stays", () => {
+  const hdr = HDR + "@proc C uid=1000\n";
+  const r = actuals(`A: open("/mnt/pmem/a", O_RDONLY)\nA: fcntl(3, F_SETLEASE, F_LAYOUT)\nC: open("/mnt/pmem/a", O_RDONLY)\nC: fcntl(3, F_SETLEASE, F_RDLCK)\nB: open("/mnt/pmem/a", O_WRONLY|O_NONBLOCK)\nA: --- none ---\nC: --- SIGIO ---\nC: cat("/proc/locks")`, hdr, "rfc-v1");
+  assert.deepEqual(r.slice(4), ["-1 EAGAIN", "none", "SIGIO", "1: LEASE BREAKING UNLCK C /mnt/pmem/a 0 EOF\n2: LEASE ACTIVE READ A /mnt/pmem/a 0 EOF"]);
+});
+
+test("setlayout: F_SETLAYOUT checks the owner, the file type and the argument; F_GETLAYOUT sees only its file's layout", () => {
+  const hdr = HDR + "@proc O uid=2000\n";
+  const r = actuals([`O: open("/mnt/pmem/a", O_RDONLY)`, `O: fcntl(3, F_SETLAYOUT, F_RDLCK)`, `R: open("/mnt/pmem", O_RDONLY)`, `R: fcntl(3, F_SETLAYOUT, F_RDLCK)`,
+    `A: open("/mnt/pmem", O_RDONLY)`, `A: open("/mnt/pmem/a", O_RDONLY)`, `A: fcntl(4, F_SETLAYOUT, 7)`, `A: fcntl(4, F_SETLAYOUT, F_UNLCK)`, `A: fcntl(4, F_SETLEASE, F_RDLCK)`, `A: fcntl(4, F_GETLAYOUT)`,
+    `A: open("/mnt/pmem/a", O_RDONLY)`, `A: fcntl(5, F_SETLAYOUT, F_RDLCK)`, `A: fcntl(4, F_GETLAYOUT)`, `A: fcntl(5, F_GETLAYOUT)`].join("\n"), hdr, "setlayout");
+  assert.deepEqual(r.slice(1), ["-1 EACCES", "3", "-1 EINVAL", "3", "4", "-1 EINVAL", "-1 EAGAIN", "0", "F_UNLCK", "5", "0", "F_UNLCK", "F_RDLCK"]);
+});
