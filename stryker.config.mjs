@@ -13,7 +13,7 @@ export default {
       "dist/test/mutants.test.js", "dist/test/monitors.test.js", "dist/test/sleeps.test.js", "dist/test/policy-rules.test.js", "dist/test/pins.test.js", "dist/test/bounds.test.js", "dist/test/locks.test.js", "dist/test/policies.test.js",
       "dist/test/rdma.test.js", "dist/test/review.test.js", "dist/test/vfs.test.js", "dist/test/parse.test.js",
       "dist/test/corpus.test.js", "dist/test/fuzz.test.js", "dist/test/property.test.js", "dist/test/property-pins.test.js",
-      "dist/test/snapshot.test.js",
+      "dist/test/snapshot.test.js", "dist/test/steps.test.js",
     ],
   },
   buildCommand: "tsc -p .",
@@ -21,8 +21,9 @@ export default {
   // signals, long-term pins and break_layout, io_uring's buffers, the policies and the
   // monitors. `npm run mutate:all` takes all of src/kernel, src/policy and src/props (hours).
   mutate: [
-    "src/kernel/locks.ts", "src/kernel/layout.ts", "src/kernel/sched.ts", "src/kernel/signal.ts", "src/kernel/gup.ts",
-    "src/kernel/io_uring.ts", "src/policy/policies.ts", "src/props/monitor.ts",
+    "src/kernel/locks/locks.ts", "src/kernel/locks/layout.ts", "src/kernel/entry.ts", "src/kernel/sched/exit.ts", "src/kernel/sched/signal.ts",
+    "src/kernel/mm/gup.ts", "src/kernel/mm/pin_set.ts", "src/kernel/io_uring/rsrc.ts", "src/policy/policies.ts",
+    "src/props/monitor.ts", "src/props/predicates.ts", "src/props/recoverable.ts",
   ],
   // Messages and documentation strings are not rules: a changed string is no bug in the model.
   mutator: { excludedMutations: ["StringLiteral"] },
