@@ -9,6 +9,7 @@ import { useColor } from "../src/cli/colors.js";
 import { fitCell } from "../src/cli/matrix_cmd.js";
 import { CALL_DOCS } from "../src/cli/calls_cmd.js";
 import { fuzzVerdict } from "../src/cli/fuzz_cmd.js";
+import { Reach } from "../src/fuzz/reach.js";
 import { showProgress } from "../src/cli/progress.js";
 import { CALLS } from "../src/scenario/calls.js";
 import { kernelTest } from "./kernel.js";
@@ -261,15 +262,23 @@ test("calls: every call of the parser's table, kernel or model, with its argumen
   assert.deepEqual(r.out.split("\n").filter((l) => / $/.test(l)), []);
 });
 
+function reachedSome(): Reach {
+  const r = new Reach();
+  r.add(new Set(["leases", "pins"]));
+  r.add(new Set());
+  return r;
+}
+
 test("fuzz: a run where the kernel skipped every script compared nothing: it says so and exits 3", () => {
-  const none = fuzzVerdict("io, seed 1", { runs: 5, skipped: 5, found: null }, new Map([["xfs: mkfs.xfs not found (install xfsprogs)", 5]]), "0.1");
+  const none = fuzzVerdict("io, seed 1", { runs: 5, skipped: 5, reached: new Reach(), found: null }, new Map([["xfs: mkfs.xfs not found (install xfsprogs)", 5]]), "0.1");
   assert.equal(none.code, 3);
   assert.match(none.text, /^nothing compared {2}io, seed 1: 5 scripts, 5 skipped: the kernel ran none of them/);
   assert.match(none.text, /skipped 5: xfs: mkfs\.xfs not found \(install xfsprogs\)/);
   assert.doesNotMatch(none.text, /agree/);
-  const some = fuzzVerdict("io, seed 1", { runs: 5, skipped: 2, found: null }, new Map(), "0.1");
+  const some = fuzzVerdict("io, seed 1", { runs: 5, skipped: 2, reached: reachedSome(), found: null }, new Map(), "0.1");
   assert.equal(some.code, 0);
   assert.match(some.text, /agree on every step of the 3 compared/);
+  assert.match(some.text, /\nreached: leases 50%, breaks 0%, blocked 0%, timeouts 0%, pins 50%\n$/);
 });
 
 test("progress: only on a terminal that can redraw, never under CI; without it, print is a plain write", () => {

@@ -1,6 +1,10 @@
 import { parseScenario } from "../src/scenario/parse.js";
 import { runOnModel } from "../src/run/model.js";
 import type { RunReport } from "../src/scenario/report.js";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import type { Generator } from "../src/fuzz/gen.js";
+import { Reach, reachOf, REACH, type ReachKey } from "../src/fuzz/reach.js";
 
 export const HDR = `@fs /mnt/t type=ext4
 @file /mnt/t/f size=4096 uid=1000
@@ -38,4 +42,21 @@ export function pinned(lease: string | null, access = "IBV_ACCESS_LOCAL_WRITE|IB
     `A: ibv_alloc_pd(4) = $pd`,
     `A: ibv_reg_mr($pd, $buf, 8192, ${access}) = $mr`,
   ].join("\n");
+}
+
+/** At least half the scripts set a lease, a fifth break one, a tenth block, a twentieth time one out. */
+const LEASE_MINIMUMS: Partial<Record<ReachKey, number>> = { leases: 50, breaks: 20, blocked: 10, timeouts: 5 };
+export const MINIMUMS: Record<string, Partial<Record<ReachKey, number>>> = {
+  leases: LEASE_MINIMUMS,
+  io: { ...LEASE_MINIMUMS, pins: 50 },
+};
+
+export function reachOver(g: Generator, n: number, seed: number, maxLines: number, policy = "linux"): Reach {
+  const r = new Reach();
+  for (const lines of fc.sample(g.lines(maxLines), { numRuns: n, seed })) r.add(reachOf(g.script(lines), policy));
+  return r;
+}
+
+export function assertMinimums(r: Reach, min: Partial<Record<ReachKey, number>>, what: string) {
+  for (const key of REACH) assert.ok(r.percent(key) >= (min[key] ?? 0), `${what}: ${r.line()} (${key} below ${min[key]}%)`);
 }

@@ -63,3 +63,12 @@ test("no-innocent-hang: a wait on pins that the pinner ends by itself is not a h
   assert.ok(rep.ok, JSON.stringify(rep.steps.filter((s) => !s.ok)));
   assert.deepEqual(rep.violations, []);
 });
+
+test("a layout breaker whose unlinked file is evicted while it sleeps goes on without it (found by the pins generator)", () => {
+  // rfc-v1: B's truncate waits for A's layout lease; root unlinks the file and A's last close
+  // evicts it (its lease with it, and its pinned blocks are freed: no-corruption fails).
+  const rep = run(pinned("F_LAYOUT") + `\nA: munmap($buf, 8192)\nB: truncate("/mnt/pmem/a", 0) ...\nR: unlink("/mnt/pmem/a")\nA: close(3)\nB: <... truncate resumed>`, "t", DAX + "@proc R uid=0\n", "rfc-v1");
+  assert.equal(rep.steps[7]!.actual, "...");
+  assert.notEqual(rep.steps[10]!.actual, "...");
+  assert.deepEqual(rep.violations!.map((v) => [v.property, v.line]).filter(([p]) => p === "no-corruption"), [["no-corruption", rep.steps[9]!.line]]);
+});

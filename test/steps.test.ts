@@ -50,3 +50,10 @@ test("violations are attached to the step where they first fail", () => {
   const at = r.steps.filter((s) => s.violations.length > 0).map((s) => [s.step.line, s.violations.map((v) => v.property)]);
   assert.deepEqual(at, [[27, ["pinner-visible"]], [29, ["recoverable"]]]);
 });
+
+test("a call a killed process never made resumes as `?`, not as its last call's result (found by the io generator)", () => {
+  const text = `@scenario dead\n@fs /mnt/e type=ext4 size=1M\n@file /mnt/e/a size=8192 uid=1000\n@proc P uid=1000\n@proc R uid=0\n
+P: io_uring_setup(4) = 3\nR: kill(P, SIGKILL)\nP: truncate("/mnt/e/a", 0) ...\nP: <... truncate resumed> = ?\n`;
+  const r = runOnModel(parseScenario(text, "dead.scn"));
+  assert.deepEqual(r.report.steps.map((s) => s.actual), ["3", "0", "?", "?"]);
+});

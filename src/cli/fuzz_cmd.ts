@@ -68,8 +68,16 @@ async function cmdFuzz(o: Opts): Promise<number> {
   return v.code;
 }
 
-/** What a fuzz run says, and its exit status: a run that compared nothing says so (3), never "agree". */
+/**
+ * What a fuzz run says, and its exit status: a run that compared nothing says so (3), never "agree".
+ * It ends with what the scripts reached (on the model): agreement on scripts that reach nothing says little.
+ */
 export function fuzzVerdict(what: string, r: FuzzResult, skips: Map<string, number>, secs: string): { code: number; text: string } {
+  const v = verdict(what, r, skips, secs);
+  return { code: v.code, text: v.text + r.reached.line() + "\n" };
+}
+
+function verdict(what: string, r: FuzzResult, skips: Map<string, number>, secs: string): { code: number; text: string } {
   const head = `${what}: ${r.runs} scripts, ${r.skipped} skipped`;
   const why = [...skips].map(([w, n]) => `  skipped ${n}: ${w}\n`).join("");
   if (r.found === null) {

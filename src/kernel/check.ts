@@ -1,6 +1,6 @@
 // Invariants of the whole state, checked after every step (the model's WARN_ONs).
 import type { KState } from "./include/state.js";
-import { FMODE_READ, FMODE_WRITE, PState } from "./include/state.js";
+import { FMODE_READ, FMODE_WRITE, PState, PIN_DAX } from "./include/state.js";
 import { assert } from "./include/assert.js";
 
 export function checkInvariants(s: KState) {
@@ -46,6 +46,7 @@ export function checkInvariants(s: KState) {
       for (const b of inode.map) if (b >= 0) assert(m.owner[b] === ino, `block ${b} in inode ${ino}'s map is owned by ${m.owner[b]}`);
     }
   });
+  checkPins(s);
   s.mounts.forEach((m) => {
     assert(m.owner.length <= m.nblocks, `${m.path} uses more blocks than it has`);
     assert(m.unwritten.length === m.owner.length && m.unwritten.every((u, b) => u === 0 || (u === 1 && m.owner[b]! >= 0)), `${m.path}: unwritten marks off the owned blocks`);
@@ -57,4 +58,40 @@ export function checkInvariants(s: KState) {
       assert(inode && inode.map.includes(b), `block ${b} of ${m.path} owned by inode ${ino}, which does not map it`);
     });
   });
+}
+
+/**
+ * Pin accounting: every pin taken is held by a pin set or was released (/proc/vmstat's
+ * nr_foll_pin_acquired = held + nr_foll_pin_released), and the counts on blocks, pages and
+ * leases are the pin sets' own. A leak or a double unpin fails any run.
+ */
+function checkPins(s: KState) {
+  let held = 0;
+  const blockPins = s.mounts.map(() => new Map<number, number>());
+  const pagePins = new Map<number, number>();
+  const leasePins = new Map<number, number>();
+  const bump = (m: Map<number, number>, k: number, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
+  for (const ps of s.pinsets) {
+    if (ps === null) continue;
+    const q = ps.pinned;
+    assert(q.length % 4 === 0 && (q.length === 0 || ps.files.length === q.length / 4), `pin set ${ps.id} is whole quads`);
+    held += q.length / 4;
+    if (ps.lease >= 0) bump(leasePins, ps.lease, q.length / 4);
+    for (let i = 0; i < q.length; i += 4) {
+      if (q[i] === PIN_DAX) bump(blockPins[q[i + 1]!]!, q[i + 2]!);
+      else bump(pagePins, q[i + 2]!);
+    }
+  }
+  assert(s.pinAcquired === held + s.pinReleased, `pins: ${s.pinAcquired} taken but ${held} held and ${s.pinReleased} released`);
+  s.mounts.forEach((m, i) => {
+    m.pins.forEach((n, b) => assert(n === (blockPins[i]!.get(b) ?? 0), `${m.path} block ${b} counts ${n} pins, its pin sets ${blockPins[i]!.get(b) ?? 0}`));
+    for (const b of blockPins[i]!.keys()) assert(b < m.pins.length, `${m.path} block ${b} pinned but not counted`);
+  });
+  s.pages.forEach((g, id) => {
+    if (g === null) return;
+    assert(g.id === id && g.pins > 0 && g.pins === (pagePins.get(id) ?? 0), `page ${id} counts ${g.pins} pins, its pin sets ${pagePins.get(id) ?? 0}`);
+  });
+  for (const id of pagePins.keys()) assert(s.pages[id] != null, `pinned page ${id} is gone`);
+  for (const inode of s.inodes) if (inode !== null) for (const l of inode.leases)
+    assert(l.pins === (leasePins.get(l.id) ?? 0), `lease ${l.id} counts ${l.pins} pins, the pin sets taken under it ${leasePins.get(l.id) ?? 0}`);
 }

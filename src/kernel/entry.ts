@@ -24,6 +24,7 @@ import { pinnedInRange } from "./locks/layout.js";
 import { UVERBS_PATH, ibvAllocPd, ibvDeallocPd, ibvRegMr, ibvDeregMr, nicWrite, nicRead } from "./rdma/verbs.js";
 import { ioUringSetup, ioUringRegisterBuffers, ioUringUnregisterBuffers, ioUringRwFixed } from "./io_uring/rsrc.js";
 import { assert } from "./include/assert.js";
+import { trace } from "./trace.js";
 
 export type SysArg = number | string;
 /** What a call returned: `ret` is a value, -errno, BLOCKED (asleep) or DIED (it never returns). */
@@ -45,7 +46,7 @@ export function syscall(s: KState, p: Proc, name: string, a: SysArg[], child?: F
   // exit_to_user_mode: the task work first (it may signal, e.g. close=sigkill), then the signals.
   taskWork(s);
   if (p.state === PState.Running) {
-    if (r.ret === BLOCKED) p.state = PState.Blocked;
+    if (r.ret === BLOCKED) { p.state = PState.Blocked; trace("block"); }
     else if (p.fatal !== 0) { doExit(s, p, PState.Killed, p.fatal); taskWork(s); r.ret = DIED; }
     else p.sigpend = 0; // back in user space: the caught signals are delivered
   } else if (p.state !== PState.Blocked) r.ret = DIED; // exit(2)

@@ -128,6 +128,10 @@ export class Runner {
       const target = this.fleet.agents.get(String((s.args[0] as { v: unknown[] }).v[0]));
       if (target !== undefined && !target.dead && target.inFlight === 0) await withTimeout(target.call("sigs"), SETTLE_MS);
     }
+    // What the caller caught while idle is collected before its call, which may sleep: a
+    // sleeping agent answers nothing until its call ends (a SIGIO from a lease break that
+    // another process started, then a call of its own that blocks: found by the leases generator).
+    await withTimeout(ag.call("sigs"), SETTLE_MS);
     const promise = ag.call(command(s, this.ctx));
     const done = await this.await(ag, promise);
     if (done === "blocked") {

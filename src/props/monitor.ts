@@ -6,6 +6,7 @@ import { PState } from "../kernel/include/state.js";
 import { cloneState } from "../kernel/snapshot.js";
 import { tick } from "../kernel/entry.js";
 import { corruption, unattributed, untold, holdsLeaseOrPin, untimed } from "./predicates.js";
+import { untraced } from "../kernel/trace.js";
 import { unrecoverable, settleKernel, type Outcome } from "./recoverable.js";
 
 export { PROPERTIES } from "./names.js";
@@ -69,7 +70,8 @@ export class Monitor {
   finish(s: KState) {
     if (this.waits.size === 0) return;
     const c = cloneState(s);
-    for (let guard = 0; guard < 10_000 && tick(c); guard++) settleKernel(c, -1);
+    // A look-ahead on a copy: the tracepoints it passes are not the run's.
+    untraced(() => { for (let guard = 0; guard < 10_000 && tick(c); guard++) settleKernel(c, -1); });
     for (const [pid, w] of this.waits) {
       const p = c.procs.find((x) => x.pid === pid)!;
       if (p.wait !== null) this.hang(p.name, w);

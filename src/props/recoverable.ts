@@ -1,17 +1,17 @@
 // recoverable, as a look-ahead: when a layout change is refused because of pins (ETXTBSY,
 // EDEADLK) or sleeps on them, killing the processes the admin views name must let it succeed.
-// It is judged on a copy of the state, which is thrown away.
+// It is judged on a copy of the state, which is thrown away, with no tracepoint attached.
 import type { KState, Proc, Inode } from "../kernel/include/state.js";
 import { PState, BLOCKED, CAP } from "../kernel/include/state.js";
 import { cloneState, cloneProc } from "../kernel/snapshot.js";
 import { sendSignal, procByPid } from "../kernel/sched/signal.js";
-import { syscall, dispatch, runnable, resume, die, type SysArg } from "../kernel/entry.js";
+import { syscall, runnable, resume, die, tick, type SysArg } from "../kernel/entry.js";
 import { SIGKILL, SI_USER } from "../kernel/include/signal_names.js";
 import { ETXTBSY, EDEADLK } from "../kernel/include/errno.js";
-import { taskWork } from "../kernel/fs/file_table.js";
 import * as U from "../kernel/include/uapi.js";
 import { MMAP_TOP } from "../kernel/mm/mmap.js";
-import { assert } from "../kernel/include/assert.js";
+import { assert, bound } from "../kernel/include/assert.js";
+import { untraced } from "../kernel/trace.js";
 import { namedPinners, pinCount } from "./predicates.js";
 import type { PinSet } from "../kernel/include/state.js";
 
@@ -48,8 +48,37 @@ export function settleKernel(s: KState, watch: number): number | null {
   }
 }
 
-/** Refused (ETXTBSY, EDEADLK) or asleep on pins: killing the named pinners must let the call succeed. */
+/**
+ * The call of `pid`, asleep, returns once every timer that can wake it has fired (a lease
+ * break it started runs its course): what it returned, or null if nothing ends the sleep.
+ */
+function finish(c: KState, pid: number): number | null {
+  for (let round = 0; ; round++) {
+    bound(round, 1_000_000, "recoverable: a retry waiting for its timers");
+    const p = procByPid(c, pid);
+    if (p === null || p.state !== PState.Blocked) return null;
+    if (!tick(c)) return null;
+    const r = settleKernel(c, pid);
+    if (r !== null) return r;
+  }
+}
+
+/** A call made on the copy succeeds: at once, or once the lease breaks it starts have run their course. */
+function succeeds(c: KState, p: Proc, call: string, args: SysArg[]): boolean {
+  const r = syscall(c, p, call, args).ret;
+  const ret = r === BLOCKED ? finish(c, p.pid) : r;
+  return ret !== null && ret >= 0;
+}
+
+/**
+ * Refused (ETXTBSY, EDEADLK) or asleep on pins: killing the named pinners must let the
+ * call succeed — at once, or once the lease breaks it starts have run their course.
+ */
 export function unrecoverable(s: KState, out: Outcome): string | null {
+  return untraced(() => recoverableAhead(s, out));
+}
+
+function recoverableAhead(s: KState, out: Outcome): string | null {
   if (!LAYOUT_CALLS.has(out.call) || out.proc === null) return null;
   const p = out.proc;
   const asleep = out.ret === BLOCKED && p.wait !== null && p.wait.kind !== "lease";
@@ -67,12 +96,11 @@ export function unrecoverable(s: KState, out: Outcome): string | null {
   const resumed = settleKernel(c, p.pid);
   const cp = procByPid(c, p.pid)!;
   let ok: boolean;
-  if (alive(cp) && !asleep) {
-    cp.sigpend = 0;
-    const r = dispatch(c, cp, out.call, [...out.args]).ret;
-    taskWork(c);
-    ok = r >= 0 && r !== BLOCKED;
-  } else if (alive(cp)) ok = resumed !== null && resumed >= 0;
+  if (alive(cp) && !asleep) ok = succeeds(c, cp, out.call, [...out.args]);
+  else if (alive(cp)) {
+    const r = resumed ?? finish(c, cp.pid);
+    ok = r !== null && r >= 0;
+  }
   else ok = adminRetry(c, inode, out);
   if (ok) return null;
   const who = [...named].map((pid) => procByPid(s, pid)!.name);
@@ -89,20 +117,23 @@ function targetInode(s: KState, p: Proc, out: Outcome): Inode | null {
 
 /** The original caller died with the pinners: a root process makes the same change by path. */
 function adminRetry(c: KState, inode: Inode, out: Outcome): boolean {
+  // Unlinked and evicted with its last holder: nothing is left to change. Unlinked but
+  // still held: no path reaches it; recovered if the pins on it are gone.
+  const ci = c.inodes[inode.ino];
+  if (ci == null) return true;
+  if (ci.nlink === 0) return !c.pinsets.some((ps) => ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino));
   let pid = 1000;
   for (const q of c.procs) if (q.pid >= pid) pid = q.pid + 1;
   const admin = cloneProc(c.procs[0]!);
   Object.assign(admin, { pid, name: "admin", ppid: 1, uid: 0, gid: 0, caps: Object.values(CAP).reduce((a, b) => a | b, 0), sigDefault: false,
     state: PState.Running, code: 0, fds: [], vmas: [], mmapBase: MMAP_TOP, sigq: [], sigpend: 0, fatal: 0, wait: null });
   c.procs.push(admin);
-  let r: number;
   if (out.call === "fallocate") {
-    const fd = syscall(c, admin, "open", [inode.path, U.O_RDWR, 0]).ret;
-    if (fd < 0) return false;
-    r = syscall(c, admin, "fallocate", [fd, ...out.args.slice(1)]).ret;
-  } else {
-    const len = out.call === "ftruncate" || out.call === "truncate" ? Number(out.args[1]) : 0;
-    r = syscall(c, admin, "truncate", [inode.path, len]).ret;
+    const r = syscall(c, admin, "open", [inode.path, U.O_RDWR, 0]).ret;
+    const fd = r === BLOCKED ? finish(c, admin.pid) : r;
+    if (fd === null || fd < 0) return false;
+    return succeeds(c, admin, "fallocate", [fd, ...out.args.slice(1)]);
   }
-  return r >= 0 && r !== BLOCKED;
+  const len = out.call === "ftruncate" || out.call === "truncate" ? Number(out.args[1]) : 0;
+  return succeeds(c, admin, "truncate", [inode.path, len]);
 }

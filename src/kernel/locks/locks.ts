@@ -5,7 +5,8 @@ import { F_RDLCK, F_WRLCK, F_UNLCK, F_LAYOUT, F_EXCLUSIVE, F_SETLEASE, O_ACCMODE
 import { EACCES, EAGAIN, EINVAL, EINTR, EDEADLK, ETXTBSY } from "../include/errno.js";
 import { leaseBreaking } from "../include/lease.js";
 import { sendSigio, procByPid } from "../sched/signal.js";
-import { assert } from "../include/assert.js";
+import { assert, bound } from "../include/assert.js";
+import { trace } from "../trace.js";
 
 const NO_BLOCKER = -0x7fffffff;
 
@@ -88,8 +89,8 @@ export function leaseModify(s: KState, inode: Inode, l: Lease, arg: number) {
 export function timeOutLeases(s: KState, inode: Inode) {
   for (const l of [...inode.leases]) {
     if (!s.pol.timesOut(l)) continue;
-    if (pastTime(s, l.downgradeTime)) leaseModify(s, inode, l, F_RDLCK);
-    if (pastTime(s, l.breakTime) && inode.leases.includes(l)) leaseModify(s, inode, l, F_UNLCK);
+    if (pastTime(s, l.downgradeTime)) { trace("timeout"); leaseModify(s, inode, l, F_RDLCK); }
+    if (pastTime(s, l.breakTime) && inode.leases.includes(l)) { trace("timeout"); leaseModify(s, inode, l, F_UNLCK); }
   }
 }
 
@@ -104,7 +105,8 @@ function queueBreaker(s: KState, p: Proc, inode: Inode, w: Wait) {
   const first = inode.leases[0]!;
   // __locks_insert_block: descend into a queued breaker this one conflicts with.
   let blocker = first.id;
-  for (;;) {
+  for (let depth = 0; ; depth++) {
+    bound(depth, s.procs.length + 1, "queueBreaker: a cycle of blocked breakers");
     const next = waitersOf(s, blocker).find((q) => typesConflict(q.wait!.wantWrite ? F_WRLCK : F_RDLCK, w.wantWrite ? F_WRLCK : F_RDLCK));
     if (next === undefined) break;
     blocker = -1 - next.pid;
@@ -165,6 +167,7 @@ export function breakLease(s: KState, p: Proc, inode: Inode, mode: number, cont:
       l.flags |= FL_DOWNGRADE_PENDING;
       l.downgradeTime = breakTime;
     }
+    trace("break");
     leaseBreakCallback(s, l);
   }
   if (!anyLeasesConflict(inode, wantWrite, layout, passPid, skip)) return 0;
@@ -203,7 +206,10 @@ export function breakLeaseResume(s: KState, p: Proc): number {
   // locks_delete_block: breakers queued under this one are woken too.
   wakeUpBlocks(s, -1 - p.pid);
   if (p.sigpend > 0 || p.fatal !== 0) return -EINTR;
-  const inode = s.inodes[w.ino]!;
+  // A layout breaker whose call starts over holds no reference to the inode: an unlinked
+  // file may have been evicted meanwhile, with its leases. Nothing is left to wait for.
+  const inode = s.inodes[w.ino];
+  if (inode === null || inode === undefined) return 0;
   if (w.timedOut) timeOutLeases(s, inode);
   if (anyLeasesConflict(inode, w.wantWrite, w.layout, w.passPid, w.skipPinned)) return sleepOnLeases(s, p, inode, w);
   return 0;
@@ -288,6 +294,7 @@ function genericAddLease(s: KState, p: Proc, fd: number, f: OpenFile, inode: Ino
   mine.faFd = fd;
   f.flags |= FASYNC;
   if (f.owner === 0) { f.owner = p.pid; f.ownerUid = p.uid; }
+  trace("lease");
   return 0;
 }
 

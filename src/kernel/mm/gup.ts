@@ -4,9 +4,10 @@ import type { KState, Proc, Vma, Inode, Page } from "../include/state.js";
 import { PIN_DAX, PIN_PAGE, FK_INODE, FK_IO_URING } from "../include/state.js";
 import { ringRegionPages } from "../io_uring/rings.js";
 import * as U from "../include/uapi.js";
-import { EFAULT, ENOMEM } from "../include/errno.js";
+import { EFAULT } from "../include/errno.js";
 import { allocBlock, isDax } from "../fs/inode.js";
 import { assert } from "../include/assert.js";
+import { trace } from "../trace.js";
 
 export interface PinOut { ret: number; pinned: number[]; files: string[]; lease: number }
 
@@ -100,7 +101,13 @@ export function pinUserPages(s: KState, p: Proc, addr: number, len: number, writ
       while (inode.map.length <= index) inode.map.push(-1);
       if (inode.map[index]! < 0) {
         const b = allocBlock(m, inode.ino);
-        if (b < 0) { unpinQuads(s, out.pinned); out.ret = -ENOMEM; out.pinned = []; out.files = []; return out; }
+        if (b < 0) {
+          // A full device: the DAX fault's -ENOSPC is VM_FAULT_SIGBUS (vmf_error), which GUP
+          // returns as -EFAULT (vm_fault_to_errno). The pages pinned so far were counted as
+          // acquired (try_grab_folio) and are released again.
+          s.pinAcquired += out.pinned.length / 4;
+          unpinQuads(s, out.pinned); out.ret = -EFAULT; out.pinned = []; out.files = []; return out;
+        }
         inode.map[index] = b;
       }
       const b = inode.map[index]!;
@@ -115,6 +122,7 @@ export function pinUserPages(s: KState, p: Proc, addr: number, len: number, writ
     out.files.push(inode.path);
   }
   s.pinAcquired += out.pinned.length / 4;
+  if (out.pinned.length > 0) trace("pin");
   return out;
 }
 

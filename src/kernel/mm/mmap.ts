@@ -5,13 +5,16 @@ import * as U from "../include/uapi.js";
 import { EACCES, EBADF, EINVAL, ENODEV, ENOMEM, EOVERFLOW } from "../include/errno.js";
 import { fget, getFile, fput, inodeOf } from "../fs/file.js";
 import { cloneVma } from "../snapshot.js";
+import { bound } from "../include/assert.js";
 
 export const MMAP_TOP = 0x7f0000000000;
 
 /** Top-down placement below the last mapping, as get_unmapped_area does (without randomisation). */
 function unmappedArea(p: Proc, len: number): number {
   let top = p.mmapBase;
-  for (;;) {
+  // Each round moves below one mapping.
+  for (let round = 0; ; round++) {
+    bound(round, p.vmas.length + 1, "unmappedArea");
     const start = top - len;
     const clash = p.vmas.find((v) => v.start < top && v.end > start);
     if (clash === undefined) return start;
