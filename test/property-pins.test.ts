@@ -57,6 +57,7 @@ const call = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(fd, off).map(([d, o]) => `fallocate(${d}, FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, ${o}, 4096)`) },
   { weight: 1, arbitrary: fc.tuple(fd, off).map(([d, o]) => `fallocate(${d}, 0, ${o}, 8192)`) },
   { weight: 1, arbitrary: fc.tuple(fd, off).map(([d, o]) => `pwrite(${d}, "abc", 3, ${o})`) },
+  { weight: 1, arbitrary: fc.tuple(fd, fd).map(([d, e]) => `ioctl(${d}, FICLONE, ${e})`) },
   { weight: 3, arbitrary: fd.map((d) => `close(${d})`) },
   { weight: 1, arbitrary: file.map((f) => `unlink("${f}")`) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom("A", "B"), fc.constantFrom("SIGKILL", "SIGUSR1")).map(([p, s]) => `kill(${p}, ${s})`) },

@@ -12,6 +12,7 @@ import { taskWork } from "./fs/file_table.js";
 import { sysClose, sysDup, sysDup2 } from "./fs/fd.js";
 import { sysOpen, sysTruncate, finishOpen, finishTruncate, startDir } from "./fs/open.js";
 import { sysFcntl } from "./fs/fcntl.js";
+import { sysIoctl } from "./fs/remap_range.js";
 import { sysMmap, sysMunmap } from "./mm/mmap.js";
 import { sysRead, sysWrite, sysFtruncate, sysFallocate, sysFsync } from "./fs/read_write.js";
 import { sysUnlink, sysRename } from "./fs/dir.js";
@@ -80,6 +81,7 @@ export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], child?: 
     case "mmap": return { ret: sysMmap(s, p, n(a[0]), n(a[1]), n(a[2]), n(a[3]), n(a[4]), n(a[5])) };
     case "munmap": return { ret: sysMunmap(s, p, n(a[0]), n(a[1])) };
     case "fcntl": return { ret: sysFcntl(s, p, n(a[0]), n(a[1]), n(a[2])) };
+    case "ioctl": return { ret: sysIoctl(s, p, n(a[0]), n(a[1]), n(a[2])) };
     case "cat": { const lines = catProc(s, str(a[0]), p); return typeof lines === "number" ? { ret: lines } : { ret: 0, lines }; }
     // RDMA verbs (rdma-core names; the kernel side is drivers/infiniband/core/uverbs_cmd.c).
     case "ibv_alloc_pd": return { ret: ibvAllocPd(s, p, n(a[0])) };

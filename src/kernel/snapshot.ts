@@ -46,7 +46,7 @@ function cloneInode(i: Inode | null): Inode | null {
 }
 const cloneMount = (m: Mount): Mount => ({
   path: m.path, type: m.type, dax: m.dax, bsize: m.bsize, nblocks: m.nblocks, owner: m.owner.slice(), data: m.data.slice(), unwritten: m.unwritten.slice(),
-  pins: m.pins.slice(), holes: m.holes, hint: m.hint, root: m.root, dev: m.dev,
+  pins: m.pins.slice(), refcount: m.refcount.slice(), holes: m.holes, hint: m.hint, root: m.root, dev: m.dev,
 });
 
 export function cloneState(s: KState): KState {
@@ -327,6 +327,7 @@ function walkMount(m: Mount) {
   nums(m.owner);
   nums(m.unwritten);
   nums(m.pins);
+  nums(m.refcount);
   room(m.data.length + 1);
   BUF[LEN++] = m.data.length;
   for (let i = 0; i < m.data.length; i++) str(m.data[i]!);

@@ -153,13 +153,13 @@ function getInode(r: In): Inode | null {
 }
 
 function putMount(o: Out, m: Mount) {
-  o.str(m.path); o.str(m.type); o.str(m.dax); o.num(m.bsize); o.num(m.nblocks); o.nums(m.owner); o.strs(m.data); o.nums(m.unwritten); o.nums(m.pins);
+  o.str(m.path); o.str(m.type); o.str(m.dax); o.num(m.bsize); o.num(m.nblocks); o.nums(m.owner); o.strs(m.data); o.nums(m.unwritten); o.nums(m.pins); o.nums(m.refcount);
   o.num(m.holes); o.num(m.hint); o.num(m.root); o.num(m.dev);
 }
 
 function getMount(r: In): Mount {
   return { path: r.str(), type: r.str() as Mount["type"], dax: r.str() as Mount["dax"], bsize: r.num(), nblocks: r.num(), owner: r.nums(), data: r.strs(),
-    unwritten: r.nums(), pins: r.nums(), holes: r.num(), hint: r.num(), root: r.num(), dev: r.num() };
+    unwritten: r.nums(), pins: r.nums(), refcount: r.nums(), holes: r.num(), hint: r.num(), root: r.num(), dev: r.num() };
 }
 
 function putPinSet(o: Out, ps: PinSet | null) {

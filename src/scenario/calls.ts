@@ -5,7 +5,7 @@ import * as U from "../kernel/include/uapi.js";
 import { signalByName, isStopSignal } from "../kernel/include/signal_names.js";
 
 export type ArgKind =
-  | "fd" | "dirfd" | "path" | "oflags" | "mode" | "int" | "buf" | "rbuf" | "fcntlcmd" | "fcntlarg"
+  | "fd" | "dirfd" | "path" | "oflags" | "mode" | "int" | "buf" | "rbuf" | "fcntlcmd" | "fcntlarg" | "ioctlcmd"
   | "proc" | "sig" | "addr" | "prot" | "mapflags" | "fallocmode" | "handle" | "ibvaccess" | "str";
 
 export interface CallSig {
@@ -40,6 +40,8 @@ export const CALLS: Record<string, CallSig> = {
   mmap: { args: ["addr", "int", "prot", "mapflags", "fd", "int"] },
   munmap: { args: ["addr", "int"] },
   fcntl: { args: ["fd", "fcntlcmd", "fcntlarg"], optional: 1 },
+  // ioctl(dst, FICLONE, src): the only command the model has (fs/ioctl.c ioctl_file_clone).
+  ioctl: { args: ["fd", "ioctlcmd", "fd"] },
   cat: { args: ["path"] },
   // RDMA verbs (rdma-core names): the context is an open file of /dev/infiniband/uverbs0.
   ibv_alloc_pd: { args: ["fd"], modelOnly: true },
@@ -125,6 +127,9 @@ function checkArg(kind: ArgKind, a: Arg, procs: Set<string>, cmd: string | null)
       return U.FCNTL_CMDS[a.v[0]] === undefined ? `unknown fcntl command ${a.v[0]}` : null;
     case "fcntlarg":
       return checkFcntlArg(cmd, a, procs);
+    case "ioctlcmd":
+      if (a.k !== "sym" || a.v.length !== 1 || typeof a.v[0] !== "string") return "expected an ioctl command (FICLONE)";
+      return U.IOCTL_CMDS[a.v[0]] === undefined ? `unknown ioctl command ${a.v[0]} (the model has FICLONE)` : null;
     case "proc":
       if (a.k === "sym" && a.v.length === 1 && typeof a.v[0] === "string" && procs.has(a.v[0])) return null;
       return `unknown process ${a.text}`;

@@ -1,6 +1,7 @@
 // Inode lifetime and block ownership (fs/inode.c iput/evict, the filesystems' block allocators).
 import type { KState, Inode, Mount } from "../include/state.js";
 import { assert } from "../include/assert.js";
+import { dropBlock } from "./refcount.js";
 
 /** Drops an inode reference; an unlinked inode with no users is evicted and its blocks freed. */
 export function iput(s: KState, inode: Inode) {
@@ -18,7 +19,10 @@ export function evict(s: KState, inode: Inode) {
     g.ino = -1;
   }
   const m = s.mounts[inode.mnt]!;
-  for (let i = 0; i < inode.map.length; i++) if (inode.map[i]! >= 0) freeBlock(m, inode.map[i]!, inode.ino);
+  for (let i = 0; i < inode.map.length; i++) {
+    const b = inode.map[i]!;
+    if (b >= 0) { inode.map[i] = -1; dropBlock(s, m, b, inode.ino); }
+  }
   inode.map.length = 0;
   s.inodes[inode.ino] = null;
 }

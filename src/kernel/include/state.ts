@@ -176,6 +176,12 @@ export interface Mount {
   unwritten: number[];
   /** Physical block -> long-term pins on it (an FS-DAX page is its block); may reach past `owner`. */
   pins: number[];
+  /**
+   * Physical block -> how many file blocks map it, where more than one does (FICLONE shares
+   * blocks, xfs_refcount_increase_extent); 0 or absent: one. The refcount btree records only
+   * shared extents; `owner` is then one of the inodes that map it. May be shorter than `owner`.
+   */
+  refcount: number[];
   /** How many free (-1) entries `owner` has: 0 lets the allocator append without a search. */
   holes: number;
   /** No free entry of `owner` lies below this index: the allocator's search starts here. */

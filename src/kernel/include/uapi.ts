@@ -23,6 +23,9 @@ export const SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
 export const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4,
   F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11,
   F_SETLEASE = 1024, F_GETLEASE = 1025, F_DUPFD_CLOEXEC = 1030;
+/** include/uapi/linux/fs.h: FICLONE = _IOW(0x94, 9, int). */
+export const FICLONE = 0x40049409;
+export const IOCTL_CMDS: Record<string, number> = { FICLONE };
 export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
 /** Model-only (RFC v1/v2 include/uapi/asm-generic/fcntl.h): F_LAYOUT = 16, F_EXCLUSIVE = 32. */
 export const F_LAYOUT = 16, F_EXCLUSIVE = 32;
