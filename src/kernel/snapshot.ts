@@ -36,7 +36,7 @@ export function cloneProc(p: Proc): Proc {
 }
 const cloneFile = (f: OpenFile | null): OpenFile | null => (f === null ? null : {
   id: f.id, kind: f.kind, ref: f.ref, ino: f.ino, flags: f.flags, fmode: f.fmode, pos: f.pos, owner: f.owner,
-  ownerUid: f.ownerUid, signum: f.signum, revoked: f.revoked, sqEntries: f.sqEntries,
+  ownerUid: f.ownerUid, signum: f.signum, revoked: f.revoked, asyncEvent: f.asyncEvent, sqEntries: f.sqEntries,
 });
 function cloneInode(i: Inode | null): Inode | null {
   return i === null ? null : {
@@ -301,9 +301,9 @@ function walkProc(s: KState, p: Proc) {
 }
 
 function walkFile(f: OpenFile, id: number) {
-  room(12);
+  room(13);
   BUF[LEN++] = id; BUF[LEN++] = f.kind; BUF[LEN++] = f.ref; BUF[LEN++] = f.ino; BUF[LEN++] = f.flags; BUF[LEN++] = f.fmode; BUF[LEN++] = f.pos;
-  BUF[LEN++] = f.owner; BUF[LEN++] = f.ownerUid; BUF[LEN++] = f.signum; BUF[LEN++] = f.revoked ? 1 : 0; BUF[LEN++] = f.sqEntries;
+  BUF[LEN++] = f.owner; BUF[LEN++] = f.ownerUid; BUF[LEN++] = f.signum; BUF[LEN++] = f.revoked ? 1 : 0; BUF[LEN++] = f.asyncEvent; BUF[LEN++] = f.sqEntries;
 }
 
 function walkInode(s: KState, i: Inode | null) {

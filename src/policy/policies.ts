@@ -35,6 +35,8 @@ const BASE: Omit<Hooks, "leaseArg" | "longtermPin" | "layoutChange"> = {
   setlayout: false,
   filePinsView: false,
   mrFileView: false,
+  adminRevoke: false,
+  memoryBlockView: false,
 };
 
 export const LINUX: P = {
@@ -193,6 +195,8 @@ const STICKY: P = {
   unlock: (l) => (l.pins > 0 ? "waitUnpin" : "go"),
   timesOut: (l) => l.pins === 0,
   closeWithPins: () => "sigkill",
+  adminRevoke: true,
+  memoryBlockView: true,
   configure: (opts) => {
     const close = opts.close === "revoke" ? "revoke" : opts.close === "block" ? "block" : "sigkill";
     return { closeWithPins: () => close };
@@ -230,6 +234,7 @@ const MR_OWNED: P = {
   layoutChange: keepPinnedLeases(false),
   pinsHoldLeasedFile: true,
   mrFileView: true,
+  adminRevoke: true,
 };
 
 const SIGKILL_OPTIN: P = {

@@ -62,6 +62,12 @@ export const CALLS: Record<string, CallSig> = {
   // Admin views.
   lsof: { args: ["path"], modelOnly: true },
   rdma: { args: ["str"], modelOnly: true },
+  // Admin calls that take RDMA contexts and memory away, and what the RDMA app then reads.
+  rmmod: { args: ["str"], modelOnly: true },
+  revoke_context: { args: ["proc", "fd"], modelOnly: true },
+  revoke_file: { args: ["path"], modelOnly: true },
+  memory_offline: { args: ["int"], modelOnly: true },
+  ibv_get_async_event: { args: ["fd"], modelOnly: true },
 };
 
 export const IBV_ACCESS_FLAGS: Record<string, number> = {
@@ -203,8 +209,8 @@ export function checkCall(name: string, args: Arg[], procs: Set<string>): Check 
   if ((name === "write" || name.startsWith("pwrite")) && args[1]!.k === "str" && args[2]!.k === "num" && args[2]!.v > args[1]!.v.length)
     return { arg: 2, msg: `the buffer holds ${args[1]!.v.length} bytes, fewer than the count` };
   if (name === "rdma_write" && args[1]!.k === "num" && args[2]!.k !== "str") return { arg: 2, msg: "the NIC writes the bytes of a string" };
-  if (name === "cat" && args[0]!.k === "str" && !args[0]!.v.startsWith("/proc/"))
-    return { arg: 0, msg: "cat reads /proc files only" };
+  if (name === "cat" && args[0]!.k === "str" && !args[0]!.v.startsWith("/proc/") && !args[0]!.v.startsWith("/sys/devices/system/memory/"))
+    return { arg: 0, msg: "cat reads /proc files and /sys/devices/system/memory/memoryN/pinned_by only" };
   return null;
 }
 

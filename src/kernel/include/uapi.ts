@@ -60,3 +60,10 @@ export const PAGE_SIZE = 4096;
 export const NR_OPEN = 1024;
 
 export const S_IFMT = 0o170000, S_IFREG = 0o100000, S_IFDIR = 0o040000, S_IFCHR = 0o020000;
+
+/** enum ibv_event_type (rdma-core verbs.h; the kernel's IB_EVENT_DEVICE_FATAL is 8 too). */
+export const IBV_EVENTS: Record<string, number> = {
+  IBV_EVENT_CQ_ERR: 0, IBV_EVENT_QP_FATAL: 1, IBV_EVENT_QP_REQ_ERR: 2, IBV_EVENT_QP_ACCESS_ERR: 3,
+  IBV_EVENT_COMM_EST: 4, IBV_EVENT_SQ_DRAINED: 5, IBV_EVENT_PATH_MIG: 6, IBV_EVENT_PATH_MIG_ERR: 7,
+  IBV_EVENT_DEVICE_FATAL: 8, IBV_EVENT_PORT_ACTIVE: 9, IBV_EVENT_PORT_ERR: 10,
+};
