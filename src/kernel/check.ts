@@ -54,6 +54,7 @@ export function checkInvariants(s: KState) {
     // Every owned block is mapped exactly as many times as its refcount says (1 when unshared).
     const mapped = new Map<number, number>();
     s.inodes.forEach((inode) => { if (inode !== null && s.mounts[inode.mnt] === m) for (const b of inode.map) if (b >= 0) mapped.set(b, (mapped.get(b) ?? 0) + 1); });
+    for (let b = 0; b < m.refcount.length; b++) assert(typeof m.refcount[b] === "number", `${m.path}: refcount has a hole at ${b}`);
     m.refcount.forEach((r, b) => assert(r === 0 || (r >= 2 && m.owner[b]! >= 0), `${m.path}: block ${b} refcount ${r}`));
     mapped.forEach((n, b) => assert(n === Math.max(1, m.refcount[b] ?? 0), `${m.path}: block ${b} mapped ${n} times, refcount ${m.refcount[b] ?? 0}`));
     m.owner.forEach((ino, b) => {

@@ -23,6 +23,13 @@ export function sharedInRange(s: KState, inode: Inode, off: number, n: number): 
   return false;
 }
 
+/** Sets block b's count, padding with zeros (the state stays a dense array of numbers). */
+export function setRefcount(m: Mount, b: number, n: number) {
+  while (m.refcount.length <= b) m.refcount.push(0);
+  m.refcount[b] = n;
+  trim(m);
+}
+
 function trim(m: Mount) {
   while (m.refcount.length > 0 && (m.refcount[m.refcount.length - 1] ?? 0) === 0) m.refcount.pop();
 }
@@ -34,8 +41,8 @@ function trim(m: Mount) {
  */
 export function dropBlock(s: KState, m: Mount, b: number, ino: number) {
   if (!isShared(m, b)) { freeBlock(m, b, ino); return; }
-  m.refcount[b]!--;
-  if (m.refcount[b] === 1) { m.refcount[b] = 0; trim(m); }
+  const n = m.refcount[b]! - 1;
+  setRefcount(m, b, n === 1 ? 0 : n);
   if (m.owner[b] !== ino) return;
   const mnt = s.mounts.indexOf(m);
   const next = s.inodes.find((i) => i !== null && i.mnt === mnt && i.map.includes(b));

@@ -8,7 +8,7 @@ import { FMODE_READ, FMODE_WRITE } from "../include/state.js";
 import * as U from "../include/uapi.js";
 import { EBADF, EXDEV, EISDIR, EINVAL, EOPNOTSUPP, ENOTTY } from "../include/errno.js";
 import { fget, inodeOf } from "./file.js";
-import { blockRefs, dropBlock } from "./refcount.js";
+import { blockRefs, dropBlock, setRefcount } from "./refcount.js";
 import { layoutChange } from "../locks/layout.js";
 
 /** Makes file block fb of `dst` map physical block b (xfs_reflink_remap_extent, dmap written). */
@@ -16,7 +16,7 @@ function shareBlock(s: KState, m: Mount, dst: Inode, fb: number, b: number) {
   while (dst.map.length <= fb) dst.map.push(-1);
   const had = dst.map[fb]!;
   dst.map[fb] = b;
-  m.refcount[b] = blockRefs(m, b) + 1;
+  setRefcount(m, b, blockRefs(m, b) + 1);
   if (had >= 0) dropBlock(s, m, had, dst.ino);
 }
 
