@@ -118,6 +118,9 @@ export function callsText(): string {
     "              (stop signals are not modelled; SIGPOLL is SIGIO)",
     "  admin views cat(\"/proc/locks\") (kernel too); cat(\"/proc/vmstat\"), cat(\"/proc/A/file_pins\"),",
     "              lsof(PATH) and rdma(\"resource show mr\") (model only)",
+    "  admin calls rmmod(\"mlx5_ib\"), revoke_context(PROC, FD), revoke_file(PATH),",
+    "              memory_offline(N), cat(\"/sys/devices/system/memory/memoryN/pinned_by\") (model only)",
+    "  ioctl       FICLONE (kernel too)",
   );
   return out.map((l) => l.trimEnd()).join("\n") + "\n";
 }
