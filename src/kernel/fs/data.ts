@@ -2,7 +2,7 @@
 // (allocating writes, truncate, fallocate). Blocks hold their bytes; holes read as zeros.
 import type { KState, Inode, Mount } from "../include/state.js";
 import { allocBlock } from "./inode.js";
-import { dropBlock, isShared, unshareBlock } from "./refcount.js";
+import { dropBlock, isShared, unshareBlock } from "./inode.js";
 import { ENOSPC } from "../include/errno.js";
 
 export function mountOf(s: KState, inode: Inode): Mount {

@@ -8,7 +8,7 @@ import { fget, inodeOf, fileOps } from "./file.js";
 import { layoutChange, type Restart } from "../locks/layout.js";
 import { setSize } from "./open.js";
 import { needsAllocation, dioMisaligned } from "./data.js";
-import { sharedInRange } from "./refcount.js";
+import { sharedInRange } from "./inode.js";
 import { readData, writeData, allocateRange, punchHole, collapseRange, insertRange, mountOf } from "./data.js";
 
 /** Result of a read: the count (or -errno) and the bytes. */

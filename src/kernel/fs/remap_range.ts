@@ -8,7 +8,7 @@ import { FMODE_READ, FMODE_WRITE } from "../include/state.js";
 import * as U from "../include/uapi.js";
 import { EBADF, EXDEV, EISDIR, EINVAL, EOPNOTSUPP, ENOTTY } from "../include/errno.js";
 import { fget, inodeOf } from "./file.js";
-import { blockRefs, dropBlock, setRefcount } from "./refcount.js";
+import { blockRefs, dropBlock, setRefcount } from "./inode.js";
 import { layoutChange } from "../locks/layout.js";
 
 /** Makes file block fb of `dst` map physical block b (xfs_reflink_remap_extent, dmap written). */

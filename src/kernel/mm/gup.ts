@@ -6,7 +6,7 @@ import { ringRegionPages } from "../io_uring/rings.js";
 import * as U from "../include/uapi.js";
 import { EFAULT, ENOMEM } from "../include/errno.js";
 import { allocBlock, isDax } from "../fs/inode.js";
-import { unshareBlock } from "../fs/refcount.js";
+import { unshareBlock } from "../fs/inode.js";
 import { assert } from "../include/assert.js";
 
 export interface PinOut { ret: number; pinned: number[]; files: string[]; lease: number }
