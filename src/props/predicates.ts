@@ -52,9 +52,9 @@ export function corruption(s: KState): string | null {
  * The live processes that an admin view names for a pinned file, and that can release
  * the pin (they registered it or hold its owner: the RDMA context or the ring).
  * The views: lsof (the file open or mapped), /proc/locks (its leases), RFC v2's
- * /proc/<pid>/file_pins, under mr-owned the file in `rdma resource show mr`, and under
- * sticky the memory-block view (/sys/devices/system/memory/memoryN/pinned_by) for DRAM pins.
- * Pins of anonymous memory name no file: the rdma tool's pid (or the ring's holders) do.
+ * /proc/<pid>/file_pins, and under mr-owned the file in `rdma resource show mr`.
+ * Pins of anonymous memory name no file: the rdma tool's pid (or the ring's holders) do, and
+ * under sticky the memory-block view (memoryN/pinned_by), which names the context's holders.
  */
 export function namedPinners(s: KState, ps: PinSet): Proc[] {
   const out: Proc[] = [];
@@ -62,12 +62,11 @@ export function namedPinners(s: KState, ps: PinSet): Proc[] {
   const add = (p: Proc | undefined) => { if (related(p) && !out.includes(p)) out.push(p); };
   const inos = new Set<number>();
   for (let i = 3; i < ps.pinned.length; i += 4) inos.add(ps.pinned[i]!);
-  // The memory-block view (Dan Williams' proposal) names the processes holding the owner of a
-  // pin on a DRAM page (page cache or anonymous), whatever file the page belongs to.
-  if (s.pol.memoryBlockView && ps.pinned.some((q, i) => i % 4 === 0 && q === PIN_PAGE))
-    for (const p of s.procs) if (p.fds.includes(ps.ctx)) add(p);
   for (const ino of inos) {
     if (ino < 0) {
+      // The memory-block view (Dan Williams' proposal) names the holders of the pin's owner;
+      // it shows no file, so it counts only for pins that name none (anonymous memory).
+      if (s.pol.memoryBlockView) for (const p of s.procs) if (p.fds.includes(ps.ctx)) add(p);
       if (ps.kind === "mr") add(s.procs.find((p) => p.pid === ps.pid));
       else for (const p of s.procs) if (p.fds.includes(ps.ctx)) add(p);
       continue;

@@ -78,6 +78,9 @@ export const IBV_ACCESS_FLAGS: Record<string, number> = {
 CALLS.pread64 = CALLS.pread!;
 CALLS.pwrite64 = CALLS.pwrite!;
 
+/** The one /sys file a script may read: Dan Williams' memory-block view. */
+export const MEMORY_BLOCK_VIEW = /^\/sys\/devices\/system\/memory\/memory\d+\/pinned_by$/;
+
 /** A problem with argument `arg` (-1: the call); `at` is the offending word within the argument. */
 export type Check = { arg: number; msg: string; at?: string } | null;
 
@@ -209,8 +212,8 @@ export function checkCall(name: string, args: Arg[], procs: Set<string>): Check 
   if ((name === "write" || name.startsWith("pwrite")) && args[1]!.k === "str" && args[2]!.k === "num" && args[2]!.v > args[1]!.v.length)
     return { arg: 2, msg: `the buffer holds ${args[1]!.v.length} bytes, fewer than the count` };
   if (name === "rdma_write" && args[1]!.k === "num" && args[2]!.k !== "str") return { arg: 2, msg: "the NIC writes the bytes of a string" };
-  if (name === "cat" && args[0]!.k === "str" && !args[0]!.v.startsWith("/proc/") && !args[0]!.v.startsWith("/sys/devices/system/memory/"))
-    return { arg: 0, msg: "cat reads /proc files and /sys/devices/system/memory/memoryN/pinned_by only" };
+  if (name === "cat" && args[0]!.k === "str" && !args[0]!.v.startsWith("/proc/") && !MEMORY_BLOCK_VIEW.test(args[0]!.v))
+    return { arg: 0, msg: "cat reads /proc files only (and /sys/devices/system/memory/memoryN/pinned_by)" };
   return null;
 }
 

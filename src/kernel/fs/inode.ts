@@ -81,7 +81,7 @@ export function isShared(m: Mount, b: number): boolean {
   return b >= 0 && (m.refcount[b] ?? 0) >= 2;
 }
 
-/** Is a block of file blocks [first, last) shared with another mapping? */
+/** Is a block under bytes [off, off+n) of the file shared with another mapping? */
 export function sharedInRange(s: KState, inode: Inode, off: number, n: number): boolean {
   const m = s.mounts[inode.mnt];
   if (m === undefined || n <= 0) return false;

@@ -1,8 +1,8 @@
-// Shared blocks: ioctl(FICLONE) (fs/ioctl.c ioctl_file_clone, fs/remap_range.c
-// vfs_clone_file_range, fs/xfs/xfs_file.c xfs_file_remap_range, xfs_reflink.c) and the
-// copy on write that moves a shared block out of the file written (xfs_reflink_allocate_cow,
-// dax_iomap_rw's srcmap copy). Only xfs has ->remap_file_range here: mkfs.xfs makes
-// reflink=1 filesystems by default (xfsprogs 5.1 and later); ext4 and tmpfs have none.
+// ioctl(FICLONE): fs/ioctl.c ioctl_file_clone, fs/remap_range.c vfs_clone_file_range,
+// fs/xfs/xfs_file.c xfs_file_remap_range, xfs_reflink.c (the refcounts and the copy on write
+// that later moves a shared block are in inode.ts). Only xfs has ->remap_file_range here:
+// mkfs.xfs makes reflink=1 filesystems by default (xfsprogs 5.1 and later); ext4 and tmpfs
+// have none.
 import type { KState, Proc, Mount, Inode } from "../include/state.js";
 import { FMODE_READ, FMODE_WRITE } from "../include/state.js";
 import * as U from "../include/uapi.js";
