@@ -436,6 +436,8 @@ static void run_command(char *line) {
     r = sys_ret(syscall(SYS_munmap, UL(1), UL(2)));
   } else if (strcmp(op, "fcntl") == 0) { /* fcntl FD CMD ARG */
     r = sys_ret(syscall(SYS_fcntl, L(1), L(2), L(3)));
+  } else if (strcmp(op, "ioctl") == 0) { /* ioctl FD CMD ARG (FICLONE: ARG is the source fd) */
+    r = sys_ret(syscall(SYS_ioctl, L(1), UL(2), L(3)));
   } else if (strcmp(op, "io_uring_setup") == 0) { /* io_uring_setup ENTRIES */
     struct io_uring_params p;
     memset(&p, 0, sizeof p);

@@ -95,6 +95,7 @@ const STEPS: { call: string; line: string; rel?: boolean }[] = [
   { call: "rename", line: `rename("/mnt/s/f", P)` },
   { call: "cat", line: `cat(P)` },
   { call: "lsof", line: `lsof(P)` },
+  { call: "revoke_file", line: `revoke_file(P)` },
 ];
 
 test("the step table covers every call of the call table that takes a path", () => {
@@ -127,7 +128,7 @@ function cases(targets: string[], kernel: boolean) {
   const out: { proc: string; line: string; path: string }[] = [];
   for (const st of STEPS) {
     // cat reads only /proc files on the kernel (the driver reads /proc/locks itself), lsof is the model's.
-    if (kernel === (st.call === "cat" || st.call === "lsof")) continue;
+    if (kernel === (st.call === "cat" || st.call === "lsof" || st.call === "revoke_file")) continue;
     for (const t of targets) for (const p of st.rel ? relative(t) : spellings(t)) for (const proc of ["R", "U"]) out.push({ proc, line: st.line, path: p });
   }
   return out;

@@ -32,7 +32,8 @@ export const CALL_DOCS: Record<string, string> = {
   mmap: "map a file; bind the address: = $buf",
   munmap: "unmap a range",
   fcntl: "F_ commands: leases, signals, owner, flags, descriptors",
-  cat: "read a /proc file; expected lines follow as `> ` lines",
+  ioctl: "ioctl(DST, FICLONE, SRC): share SRC's blocks with DST (xfs reflink)",
+  cat: "read a /proc file (or memoryN/pinned_by); expected lines follow as `> ` lines",
   ibv_alloc_pd: "a protection domain on an RDMA context (= $pd)",
   ibv_dealloc_pd: "free a protection domain",
   ibv_reg_mr: "register a memory region: a long-term pin (= $mr)",
@@ -45,6 +46,11 @@ export const CALL_DOCS: Record<string, string> = {
   io_uring_unregister_buffers: "drop the fixed buffer",
   io_uring_read_fixed: "one READ_FIXED into buffer 0, waited for",
   io_uring_write_fixed: "one WRITE_FIXED from buffer 0, waited for",
+  rmmod: "rmmod(\"mlx5_ib\"): the RDMA driver goes; every context is disassociated",
+  revoke_context: "revoke_context(A, FD): disassociate one context (sticky, mr-owned)",
+  revoke_file: "revoke_file(PATH): disassociate the contexts pinning it (sticky, mr-owned)",
+  memory_offline: "offline memory block N (4 pages); sleeps while a page of it is pinned",
+  ibv_get_async_event: "the context's async event: IBV_EVENT_DEVICE_FATAL after a revoke",
   lsof: "who has a file open or mapped (an admin view)",
   rdma: "`rdma resource show mr` (an admin view)",
 };
@@ -60,6 +66,7 @@ export const ARG_DOCS: Record<ArgKind, string> = {
   buf: 'the bytes to write, as a C string ("data\\n", "\\0")',
   rbuf: 'the bytes expected back, as a string; "" leaves them unchecked',
   fcntlcmd: "an F_ command",
+  ioctlcmd: "an ioctl command: FICLONE (the third argument is the source descriptor)",
   fcntlarg: "the command's argument: a lease type, a signal, a process name, open flags or a number",
   proc: "a process name",
   sig: "a signal name (SIGKILL, SIGRTMIN+1) or number",
@@ -116,6 +123,9 @@ export function callsText(): string {
     "              (stop signals are not modelled; SIGPOLL is SIGIO)",
     "  admin views cat(\"/proc/locks\") (kernel too); cat(\"/proc/vmstat\"), cat(\"/proc/A/file_pins\"),",
     "              lsof(PATH) and rdma(\"resource show mr\") (model only)",
+    "  admin calls rmmod(\"mlx5_ib\"), revoke_context(PROC, FD), revoke_file(PATH),",
+    "              memory_offline(N), cat(\"/sys/devices/system/memory/memoryN/pinned_by\") (model only)",
+    "  ioctl       FICLONE (kernel too)",
   );
   return out.map((l) => l.trimEnd()).join("\n") + "\n";
 }

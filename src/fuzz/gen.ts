@@ -447,6 +447,8 @@ const pinsCall = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(k, pinsOff).map(([d, o]) => `fallocate(@${d}, 0, ${o}, 8192)`) },
   { weight: 1, arbitrary: fc.tuple(k, pinsOff).map(([d, o]) => `pwrite(@${d}, "abc", 3, ${o + 16384})`) },
   { weight: 1, arbitrary: fc.tuple(k, pinsOff).map(([d, o]) => `pwrite(@${d}, "abc", 3, ${o})`) },
+  // A reflink makes blocks shared: a later write moves them (copy on write), pinned or not.
+  { weight: 1, arbitrary: fc.tuple(k, k).map(([d, e]) => `ioctl(@${d}, FICLONE, @${e})`) },
   { weight: 2, arbitrary: k.map((d) => `close(#${d})`) },
   { weight: 1, arbitrary: pinsFile.map((f) => `unlink("${f}")`) },
   { weight: 2, arbitrary: fc.tuple(pick("A", "B"), pick("SIGKILL", "SIGUSR1")).map(([p, s]) => `kill(${p}, ${s})`) },

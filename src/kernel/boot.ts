@@ -47,7 +47,7 @@ export function boot(sc: BootSpec, pol: Policy): KState {
     const root = newInode(s, i, S_IFDIR | 0o755, 0, 0, m.path);
     root.nlink = 2;
     root.refs = 1;
-    s.mounts.push({ path: m.path, type: m.type, dax: m.dax, bsize: m.blockSize, nblocks: m.size / m.blockSize, owner: [], data: [], unwritten: [], pins: [], holes: 0, hint: 0, root: root.ino, dev: i + 1 });
+    s.mounts.push({ path: m.path, type: m.type, dax: m.dax, bsize: m.blockSize, nblocks: m.size / m.blockSize, owner: [], data: [], unwritten: [], pins: [], refcount: [], holes: 0, hint: 0, root: root.ino, dev: i + 1 });
   });
   for (const f of sc.files) {
     const mnt = s.mounts.findIndex((m) => f.path.startsWith(m.path + "/"));

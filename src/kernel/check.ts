@@ -43,7 +43,7 @@ export function checkInvariants(s: KState) {
     for (const l of inode.leases) assert(s.files[l.file]?.ino === ino, `lease ${l.id} on a file of inode ${ino}`);
     if (inode.mnt >= 0) {
       const m = s.mounts[inode.mnt]!;
-      for (const b of inode.map) if (b >= 0) assert(m.owner[b] === ino, `block ${b} in inode ${ino}'s map is owned by ${m.owner[b]}`);
+      for (const b of inode.map) if (b >= 0) assert(m.owner[b] === ino || (m.refcount[b] ?? 0) >= 2, `block ${b} in inode ${ino}'s map is owned by ${m.owner[b]}`);
     }
   });
   checkPins(s);
@@ -52,6 +52,12 @@ export function checkInvariants(s: KState) {
     assert(m.unwritten.length === m.owner.length && m.unwritten.every((u, b) => u === 0 || (u === 1 && m.owner[b]! >= 0)), `${m.path}: unwritten marks off the owned blocks`);
     assert(m.holes === m.owner.filter((o) => o === -1).length, `${m.path} counts ${m.holes} free entries`);
     assert(m.holes === 0 || m.owner.indexOf(-1) >= m.hint, `${m.path}: a free block below the allocator's hint`);
+    // Every owned block is mapped exactly as many times as its refcount says (1 when unshared).
+    const mapped = new Map<number, number>();
+    s.inodes.forEach((inode) => { if (inode !== null && s.mounts[inode.mnt] === m) for (const b of inode.map) if (b >= 0) mapped.set(b, (mapped.get(b) ?? 0) + 1); });
+    for (let b = 0; b < m.refcount.length; b++) assert(typeof m.refcount[b] === "number", `${m.path}: refcount has a hole at ${b}`);
+    m.refcount.forEach((r, b) => assert(r === 0 || (r >= 2 && m.owner[b]! >= 0), `${m.path}: block ${b} refcount ${r}`));
+    mapped.forEach((n, b) => assert(n === Math.max(1, m.refcount[b] ?? 0), `${m.path}: block ${b} mapped ${n} times, refcount ${m.refcount[b] ?? 0}`));
     m.owner.forEach((ino, b) => {
       if (ino < 0) return;
       const inode = s.inodes[ino];

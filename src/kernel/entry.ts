@@ -12,12 +12,16 @@ import { taskWork } from "./fs/file_table.js";
 import { sysClose, sysDup, sysDup2 } from "./fs/fd.js";
 import { sysOpen, sysTruncate, finishOpen, finishTruncate, startDir } from "./fs/open.js";
 import { sysFcntl } from "./fs/fcntl.js";
+import { sysIoctl } from "./fs/remap_range.js";
 import { sysMmap, sysMunmap } from "./mm/mmap.js";
 import { sysRead, sysWrite, sysFtruncate, sysFallocate, sysFsync } from "./fs/read_write.js";
 import { sysUnlink, sysRename } from "./fs/dir.js";
 import { sysKill } from "./sched/signal.js";
 import { doExit, sysFork, abortWait, fireTimers } from "./sched/exit.js";
 import { catProc, lsofLines, rdmaLines } from "./fs/proc.js";
+import { sysRmmod, sysRevokeContext, sysRevokeFile, ibvGetAsyncEvent } from "./rdma/disassociate.js";
+import { catMemoryBlock, sysMemoryOffline, blockPinned } from "./mm/memory_hotplug.js";
+import { procByPid } from "./sched/signal.js";
 import { openSpecial } from "./fs/anon_inodes.js";
 import { breakLeaseResume } from "./locks/locks.js";
 import { pinnedInRange } from "./locks/layout.js";
@@ -81,7 +85,8 @@ export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], child?: 
     case "mmap": return { ret: sysMmap(s, p, n(a[0]), n(a[1]), n(a[2]), n(a[3]), n(a[4]), n(a[5])) };
     case "munmap": return { ret: sysMunmap(s, p, n(a[0]), n(a[1])) };
     case "fcntl": return { ret: sysFcntl(s, p, n(a[0]), n(a[1]), n(a[2])) };
-    case "cat": { const lines = catProc(s, str(a[0]), p); return typeof lines === "number" ? { ret: lines } : { ret: 0, lines }; }
+    case "ioctl": return { ret: sysIoctl(s, p, n(a[0]), n(a[1]), n(a[2])) };
+    case "cat": { const lines = str(a[0]).startsWith("/sys/") ? catMemoryBlock(s, str(a[0])) : catProc(s, str(a[0]), p); return typeof lines === "number" ? { ret: lines } : { ret: 0, lines }; }
     // RDMA verbs (rdma-core names; the kernel side is drivers/infiniband/core/uverbs_cmd.c).
     case "ibv_alloc_pd": return { ret: ibvAllocPd(s, p, n(a[0])) };
     case "ibv_dealloc_pd": return { ret: ibvDeallocPd(s, n(a[0])) };
@@ -100,6 +105,12 @@ export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], child?: 
       return { ret: ioUringRwFixed(s, p, n(a[0]), n(a[1]), n(a[2]), n(a[3]), n(a[4]), name === "io_uring_write_fixed") };
     // Admin views.
     case "lsof": return { ret: 0, lines: lsofLines(s, str(a[0])) };
+    // Taking RDMA contexts and memory away (rdma/disassociate.ts, mm/memory_hotplug.ts).
+    case "rmmod": return { ret: sysRmmod(s, p, str(a[0])) };
+    case "revoke_context": return { ret: sysRevokeContext(s, p, procByPid(s, n(a[0])), n(a[1])) };
+    case "revoke_file": return { ret: sysRevokeFile(s, p, str(a[0])) };
+    case "ibv_get_async_event": return { ret: ibvGetAsyncEvent(s, p, n(a[0])) };
+    case "memory_offline": return { ret: sysMemoryOffline(s, p, n(a[0])) };
     case "rdma": {
       const lines = rdmaLines(s, str(a[0]));
       return lines === null ? { ret: -ENOENT } : { ret: 0, lines };
@@ -115,6 +126,7 @@ export function conditionMet(s: KState, p: Proc): boolean {
     const inode = s.inodes[w.ino];
     return inode === null || inode === undefined || !pinnedInRange(s, inode, w.start, w.end);
   }
+  if (w.kind === "offline") return !blockPinned(s, w.start, w.end);
   if (w.kind === "unpin") {
     for (const inode of s.inodes) if (inode !== null) for (const l of inode.leases) if (l.id === w.lease) return l.pins === 0;
     return true;
@@ -164,6 +176,12 @@ function runWoken(s: KState, p: Proc): number {
   }
   // The oracle's agent waits on through EINTR for a completion; only SIGKILL ends this.
   if (w.kind === "poll") { w.woken = false; return BLOCKED; }
+  // offline_pages retries until the pins go; only a fatal signal ends it (die).
+  if (w.kind === "offline") {
+    if (!conditionMet(s, p)) { w.woken = false; return BLOCKED; }
+    p.wait = null;
+    return dispatch(s, p, w.call, w.args).ret;
+  }
   let r: number;
   if (w.kind === "lease") r = breakLeaseResume(s, p);
   else {

@@ -36,7 +36,7 @@ export function cloneProc(p: Proc): Proc {
 }
 const cloneFile = (f: OpenFile | null): OpenFile | null => (f === null ? null : {
   id: f.id, kind: f.kind, ref: f.ref, ino: f.ino, flags: f.flags, fmode: f.fmode, pos: f.pos, owner: f.owner,
-  ownerUid: f.ownerUid, signum: f.signum, revoked: f.revoked, sqEntries: f.sqEntries,
+  ownerUid: f.ownerUid, signum: f.signum, revoked: f.revoked, asyncEvent: f.asyncEvent, sqEntries: f.sqEntries,
 });
 function cloneInode(i: Inode | null): Inode | null {
   return i === null ? null : {
@@ -46,7 +46,7 @@ function cloneInode(i: Inode | null): Inode | null {
 }
 const cloneMount = (m: Mount): Mount => ({
   path: m.path, type: m.type, dax: m.dax, bsize: m.bsize, nblocks: m.nblocks, owner: m.owner.slice(), data: m.data.slice(), unwritten: m.unwritten.slice(),
-  pins: m.pins.slice(), holes: m.holes, hint: m.hint, root: m.root, dev: m.dev,
+  pins: m.pins.slice(), refcount: m.refcount.slice(), holes: m.holes, hint: m.hint, root: m.root, dev: m.dev,
 });
 
 export function cloneState(s: KState): KState {
@@ -301,9 +301,9 @@ function walkProc(s: KState, p: Proc) {
 }
 
 function walkFile(f: OpenFile, id: number) {
-  room(12);
+  room(13);
   BUF[LEN++] = id; BUF[LEN++] = f.kind; BUF[LEN++] = f.ref; BUF[LEN++] = f.ino; BUF[LEN++] = f.flags; BUF[LEN++] = f.fmode; BUF[LEN++] = f.pos;
-  BUF[LEN++] = f.owner; BUF[LEN++] = f.ownerUid; BUF[LEN++] = f.signum; BUF[LEN++] = f.revoked ? 1 : 0; BUF[LEN++] = f.sqEntries;
+  BUF[LEN++] = f.owner; BUF[LEN++] = f.ownerUid; BUF[LEN++] = f.signum; BUF[LEN++] = f.revoked ? 1 : 0; BUF[LEN++] = f.asyncEvent; BUF[LEN++] = f.sqEntries;
 }
 
 function walkInode(s: KState, i: Inode | null) {
@@ -327,6 +327,7 @@ function walkMount(m: Mount) {
   nums(m.owner);
   nums(m.unwritten);
   nums(m.pins);
+  nums(m.refcount);
   room(m.data.length + 1);
   BUF[LEN++] = m.data.length;
   for (let i = 0; i < m.data.length; i++) str(m.data[i]!);

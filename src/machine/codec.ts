@@ -119,13 +119,13 @@ function getProc(r: In): Proc {
 function putFile(o: Out, f: OpenFile | null) {
   if (f === null) { o.num(-1); return; }
   o.num(f.id); o.num(f.kind); o.num(f.ref); o.num(f.ino); o.num(f.flags); o.num(f.fmode); o.num(f.pos); o.num(f.owner); o.num(f.ownerUid);
-  o.num(f.signum); o.bool(f.revoked); o.num(f.sqEntries);
+  o.num(f.signum); o.bool(f.revoked); o.num(f.asyncEvent); o.num(f.sqEntries);
 }
 
 function getFile(r: In): OpenFile | null {
   const id = r.num();
   if (id < 0) return null;
-  return { id, kind: r.num(), ref: r.num(), ino: r.num(), flags: r.num(), fmode: r.num(), pos: r.num(), owner: r.num(), ownerUid: r.num(), signum: r.num(), revoked: r.bool(), sqEntries: r.num() };
+  return { id, kind: r.num(), ref: r.num(), ino: r.num(), flags: r.num(), fmode: r.num(), pos: r.num(), owner: r.num(), ownerUid: r.num(), signum: r.num(), revoked: r.bool(), asyncEvent: r.num(), sqEntries: r.num() };
 }
 
 function putInode(o: Out, i: Inode | null) {
@@ -153,13 +153,13 @@ function getInode(r: In): Inode | null {
 }
 
 function putMount(o: Out, m: Mount) {
-  o.str(m.path); o.str(m.type); o.str(m.dax); o.num(m.bsize); o.num(m.nblocks); o.nums(m.owner); o.strs(m.data); o.nums(m.unwritten); o.nums(m.pins);
+  o.str(m.path); o.str(m.type); o.str(m.dax); o.num(m.bsize); o.num(m.nblocks); o.nums(m.owner); o.strs(m.data); o.nums(m.unwritten); o.nums(m.pins); o.nums(m.refcount);
   o.num(m.holes); o.num(m.hint); o.num(m.root); o.num(m.dev);
 }
 
 function getMount(r: In): Mount {
   return { path: r.str(), type: r.str() as Mount["type"], dax: r.str() as Mount["dax"], bsize: r.num(), nblocks: r.num(), owner: r.nums(), data: r.strs(),
-    unwritten: r.nums(), pins: r.nums(), holes: r.num(), hint: r.num(), root: r.num(), dev: r.num() };
+    unwritten: r.nums(), pins: r.nums(), refcount: r.nums(), holes: r.num(), hint: r.num(), root: r.num(), dev: r.num() };
 }
 
 function putPinSet(o: Out, ps: PinSet | null) {

@@ -15,7 +15,7 @@ type CallStep = Extract<Step, { k: "call" }>;
 export const SUPPORTED = new Set([
   "open", "openat", "close", "dup", "dup2", "fork", "exit", "kill", "read", "write", "pread", "pread64",
   "pwrite", "pwrite64", "truncate", "ftruncate", "fallocate", "fsync", "unlink", "rename", "mmap", "munmap",
-  "fcntl", "cat", "io_uring_setup", "io_uring_register_buffers", "io_uring_unregister_buffers",
+  "fcntl", "ioctl", "cat", "io_uring_setup", "io_uring_register_buffers", "io_uring_unregister_buffers",
   "io_uring_read_fixed", "io_uring_write_fixed",
 ]);
 export const FCNTL_OK = new Set([
@@ -156,6 +156,7 @@ export function command(s: CallStep, ctx: Ctx): string {
       const cmd = fcntlCmd(s)!;
       return `fcntl ${num(a[0])} ${U.FCNTL_CMDS[cmd]} ${fcntlArg(cmd, a[2], ctx)}`;
     }
+    case "ioctl": return `ioctl ${num(a[0])} ${U.IOCTL_CMDS[(a[1] as Extract<Arg, { k: "sym" }>).v[0] as string]} ${num(a[2])}`;
     case "io_uring_setup": return `io_uring_setup ${num(a[0])}`;
     case "io_uring_register_buffers": return `io_uring_register_buffers ${num(a[0])} ${addrOf(a[1], ctx)} ${num(a[2])}`;
     case "io_uring_unregister_buffers": return `io_uring_unregister_buffers ${num(a[0])}`;

@@ -35,6 +35,8 @@ const BASE: Omit<Hooks, "leaseArg" | "longtermPin" | "layoutChange"> = {
   setlayout: false,
   filePinsView: false,
   mrFileView: false,
+  adminRevoke: false,
+  memoryBlockView: false,
 };
 
 export const LINUX: P = {
@@ -179,6 +181,7 @@ const STICKY: P = {
     "F_UNLCK while pins remain sleeps until they are released.",
     "Truncate and punch signal the holders; over pinned pages they fail (ETXTBSY); a lease with pins is never timed out.",
     "Last fput of the leased file while pins remain: close=sigkill kills the pinners, close=revoke revokes their memory regions (device disassociate), close=block makes close(2) sleep until they are released.",
+    "The admin may revoke one RDMA context (revoke_context) or every context pinning one file (revoke_file): disassociated, IBV_EVENT_DEVICE_FATAL; memoryN/pinned_by lists who pins a memory block.",
   ],
   choices: [
     "A lease with no pins left behaves as in rfc-v1 (break, wait, then the sub-range check).",
@@ -193,6 +196,8 @@ const STICKY: P = {
   unlock: (l) => (l.pins > 0 ? "waitUnpin" : "go"),
   timesOut: (l) => l.pins === 0,
   closeWithPins: () => "sigkill",
+  adminRevoke: true,
+  memoryBlockView: true,
   configure: (opts) => {
     const close = opts.close === "revoke" ? "revoke" : opts.close === "block" ? "block" : "sigkill";
     return { closeWithPins: () => close };
@@ -221,6 +226,7 @@ const MR_OWNED: P = {
     "FS-DAX pins need a layout lease set by the pinning process (EPERM); the lease then belongs to the MR: it outlives close() and goes with ibv_dereg_mr.",
     "A truncate or punch over pages an MR pins fails with ETXTBSY, and the MR's process gets SIGIO; leases without pins break as in rfc-v1.",
     "rdma resource show mr and lsof name the file each MR pins.",
+    "The admin may revoke one RDMA context (revoke_context) or every context pinning one file (revoke_file): disassociated, IBV_EVENT_DEVICE_FATAL.",
   ],
   choices: ["The MR cannot give the lease back on request, so there is no wait: the layout change fails at once."],
   sources: ["Jason Gunthorpe, June 2019 (seed thread)"],
@@ -230,6 +236,7 @@ const MR_OWNED: P = {
   layoutChange: keepPinnedLeases(false),
   pinsHoldLeasedFile: true,
   mrFileView: true,
+  adminRevoke: true,
 };
 
 const SIGKILL_OPTIN: P = {

@@ -85,6 +85,14 @@ export interface Hooks {
   /** Admin views this policy adds: /proc/<pid>/file_pins, MR-owned files in rdma and lsof. */
   filePinsView: boolean;
   mrFileView: boolean;
+  /**
+   * Admin revokes the thread proposed (Dan Williams, Jason Gunthorpe, Jan Kara): disassociate
+   * one process's RDMA context, or every context pinning one file (also Jason's forced
+   * invalidation when that file's DAX range fails). Without it they are ENOENT.
+   */
+  adminRevoke: boolean;
+  /** Dan Williams' memory-block view: /sys/devices/system/memory/memoryN/pinned_by lists the pinners. */
+  memoryBlockView: boolean;
 }
 
 /** A policy definition; `configure` turns its options into the hooks that depend on them. */

@@ -13,6 +13,11 @@ function alive(p: Proc): boolean {
   return p.state === PState.Running || p.state === PState.Blocked;
 }
 
+/** Can the device write through this pin (an MR with a writable access, any io_uring buffer)? */
+function pinWrites(ps: PinSet): boolean {
+  return ps.kind === "uring" || (ps.access & 0xb) !== 0; // IBV_ACCESS_LOCAL_WRITE|REMOTE_WRITE|REMOTE_ATOMIC
+}
+
 export function pinCount(ps: PinSet): number {
   return ps.pinned.length / 4;
 }
@@ -28,9 +33,15 @@ export function corruption(s: KState): string | null {
     for (let i = 0; i < ps.pinned.length; i += 4) {
       if (ps.pinned[i] !== PIN_DAX) continue;
       const t = quadTarget(s, ps.pinned, i);
-      if (t.owner === ps.pinned[i + 3]) continue;
       const m = s.mounts[ps.pinned[i + 1]!]!;
-      const what = t.owner < 0 ? "freed" : `given to ${s.inodes[t.owner]!.path}`;
+      const ino = ps.pinned[i + 3]!;
+      // A shared block (FICLONE) belongs to every file that maps it: the pin still reaches
+      // its file, but a device that may write it writes the other files too.
+      const shared = (m.refcount[t.block] ?? 0) >= 2;
+      const stillMapped = t.owner === ino || (shared && (s.inodes[ino]?.map.includes(t.block) ?? false));
+      if (stillMapped && !(shared && pinWrites(ps))) continue;
+      const other = s.inodes.find((x) => x !== null && x.ino !== ino && x.mnt === ps.pinned[i + 1] && x.map.includes(t.block));
+      const what = stillMapped ? `shared with ${other?.path ?? "another file"}` : t.owner < 0 ? "freed" : `given to ${s.inodes[t.owner]!.path}`;
       return `block ${t.block} of ${m.path}, pinned by ${pinner(ps)} ${ps.id} for ${ps.files[i / 4]}, was ${what} while the device can still write it`;
     }
   }
@@ -42,7 +53,8 @@ export function corruption(s: KState): string | null {
  * the pin (they registered it or hold its owner: the RDMA context or the ring).
  * The views: lsof (the file open or mapped), /proc/locks (its leases), RFC v2's
  * /proc/<pid>/file_pins, and under mr-owned the file in `rdma resource show mr`.
- * Pins of anonymous memory name no file: the rdma tool's pid (or the ring's holders) do.
+ * Pins of anonymous memory name no file: the rdma tool's pid (or the ring's holders) do, and
+ * under sticky the memory-block view (memoryN/pinned_by), which names the context's holders.
  */
 export function namedPinners(s: KState, ps: PinSet): Proc[] {
   const out: Proc[] = [];
@@ -52,6 +64,9 @@ export function namedPinners(s: KState, ps: PinSet): Proc[] {
   for (let i = 3; i < ps.pinned.length; i += 4) inos.add(ps.pinned[i]!);
   for (const ino of inos) {
     if (ino < 0) {
+      // The memory-block view (Dan Williams' proposal) names the holders of the pin's owner;
+      // it shows no file, so it counts only for pins that name none (anonymous memory).
+      if (s.pol.memoryBlockView) for (const p of s.procs) if (p.fds.includes(ps.ctx)) add(p);
       if (ps.kind === "mr") add(s.procs.find((p) => p.pid === ps.pid));
       else for (const p of s.procs) if (p.fds.includes(ps.ctx)) add(p);
       continue;

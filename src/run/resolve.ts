@@ -45,6 +45,8 @@ export function resolveArgs(ctx: ResolveCtx, step: Extract<Step, { k: "call" }>)
       case "fcntlcmd":
         cmd = a.k === "sym" ? String(a.v[0]) : "";
         return U.FCNTL_CMDS[cmd] ?? -1;
+      case "ioctlcmd":
+        return U.IOCTL_CMDS[a.k === "sym" ? String(a.v[0]) : ""] ?? -1;
       case "fcntlarg":
         if (a.k === "num") return a.v;
         if (cmd === "F_SETLEASE") return symValue(a, U.LEASE_TYPES);

@@ -5,7 +5,7 @@ import * as U from "../kernel/include/uapi.js";
 import { signalByName, isStopSignal } from "../kernel/include/signal_names.js";
 
 export type ArgKind =
-  | "fd" | "dirfd" | "path" | "oflags" | "mode" | "int" | "buf" | "rbuf" | "fcntlcmd" | "fcntlarg"
+  | "fd" | "dirfd" | "path" | "oflags" | "mode" | "int" | "buf" | "rbuf" | "fcntlcmd" | "fcntlarg" | "ioctlcmd"
   | "proc" | "sig" | "addr" | "prot" | "mapflags" | "fallocmode" | "handle" | "ibvaccess" | "str";
 
 export interface CallSig {
@@ -40,6 +40,8 @@ export const CALLS: Record<string, CallSig> = {
   mmap: { args: ["addr", "int", "prot", "mapflags", "fd", "int"] },
   munmap: { args: ["addr", "int"] },
   fcntl: { args: ["fd", "fcntlcmd", "fcntlarg"], optional: 1 },
+  // ioctl(dst, FICLONE, src): the only command the model has (fs/ioctl.c ioctl_file_clone).
+  ioctl: { args: ["fd", "ioctlcmd", "fd"] },
   cat: { args: ["path"] },
   // RDMA verbs (rdma-core names): the context is an open file of /dev/infiniband/uverbs0.
   ibv_alloc_pd: { args: ["fd"], modelOnly: true },
@@ -60,6 +62,12 @@ export const CALLS: Record<string, CallSig> = {
   // Admin views.
   lsof: { args: ["path"], modelOnly: true },
   rdma: { args: ["str"], modelOnly: true },
+  // Admin calls that take RDMA contexts and memory away, and what the RDMA app then reads.
+  rmmod: { args: ["str"], modelOnly: true },
+  revoke_context: { args: ["proc", "fd"], modelOnly: true },
+  revoke_file: { args: ["path"], modelOnly: true },
+  memory_offline: { args: ["int"], modelOnly: true },
+  ibv_get_async_event: { args: ["fd"], modelOnly: true },
 };
 
 export const IBV_ACCESS_FLAGS: Record<string, number> = {
@@ -69,6 +77,9 @@ export const IBV_ACCESS_FLAGS: Record<string, number> = {
 // strace spells the 64-bit variants with the suffix; they are the same calls here.
 CALLS.pread64 = CALLS.pread!;
 CALLS.pwrite64 = CALLS.pwrite!;
+
+/** The one /sys file a script may read: Dan Williams' memory-block view. */
+export const MEMORY_BLOCK_VIEW = /^\/sys\/devices\/system\/memory\/memory\d+\/pinned_by$/;
 
 /** A problem with argument `arg` (-1: the call); `at` is the offending word within the argument. */
 export type Check = { arg: number; msg: string; at?: string } | null;
@@ -125,6 +136,9 @@ function checkArg(kind: ArgKind, a: Arg, procs: Set<string>, cmd: string | null)
       return U.FCNTL_CMDS[a.v[0]] === undefined ? `unknown fcntl command ${a.v[0]}` : null;
     case "fcntlarg":
       return checkFcntlArg(cmd, a, procs);
+    case "ioctlcmd":
+      if (a.k !== "sym" || a.v.length !== 1 || typeof a.v[0] !== "string") return "expected an ioctl command (FICLONE)";
+      return U.IOCTL_CMDS[a.v[0]] === undefined ? `unknown ioctl command ${a.v[0]} (the model has FICLONE)` : null;
     case "proc":
       if (a.k === "sym" && a.v.length === 1 && typeof a.v[0] === "string" && procs.has(a.v[0])) return null;
       return `unknown process ${a.text}`;
@@ -198,8 +212,8 @@ export function checkCall(name: string, args: Arg[], procs: Set<string>): Check 
   if ((name === "write" || name.startsWith("pwrite")) && args[1]!.k === "str" && args[2]!.k === "num" && args[2]!.v > args[1]!.v.length)
     return { arg: 2, msg: `the buffer holds ${args[1]!.v.length} bytes, fewer than the count` };
   if (name === "rdma_write" && args[1]!.k === "num" && args[2]!.k !== "str") return { arg: 2, msg: "the NIC writes the bytes of a string" };
-  if (name === "cat" && args[0]!.k === "str" && !args[0]!.v.startsWith("/proc/"))
-    return { arg: 0, msg: "cat reads /proc files only" };
+  if (name === "cat" && args[0]!.k === "str" && !args[0]!.v.startsWith("/proc/") && !MEMORY_BLOCK_VIEW.test(args[0]!.v))
+    return { arg: 0, msg: "cat reads /proc files only (and /sys/devices/system/memory/memoryN/pinned_by)" };
   return null;
 }
 

@@ -47,6 +47,8 @@ export function fmtResult(name: string, args: Arg[], ret: number, procName: (pid
       return procName(ret);
     case "mmap":
       return fmtAddr(ret);
+    case "ibv_get_async_event":
+      return Object.keys(U.IBV_EVENTS).find((k) => U.IBV_EVENTS[k] === ret) ?? String(ret);
     case "fcntl":
       switch (fcntlCmd(args)) {
         case "F_GETLEASE":

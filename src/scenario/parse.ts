@@ -479,6 +479,7 @@ class Parser {
   /** Why `name(args)` can never return the word `r` (notation.ts's fmtResult writes these), or null. */
   private symbolicResult(name: string, args: Arg[], r: string): string | null {
     if (name === "fork") return null; // the child's name, checked by forkStep
+    if (name === "ibv_get_async_event") return U.IBV_EVENTS[r] !== undefined ? null : `ibv_get_async_event returns an IBV_EVENT_ name, not ${r}`;
     const cmd = name === "fcntl" && args[1]?.k === "sym" ? String(args[1].v[0]) : null;
     const what = cmd === null ? name : `fcntl ${cmd}`;
     switch (cmd) {

@@ -41,7 +41,7 @@ export function mountOf(mounts: readonly MountDecl[], path: string): MountDecl |
 
 /** Why `path` may not appear in a call's path argument, or null. `call`: cat and open have exceptions. */
 export function pathProblem(mounts: readonly MountDecl[], call: string, path: string): string | null {
-  if (call === "cat" && path.startsWith("/proc/")) return null; // an admin view's name
+  if (call === "cat" && (path.startsWith("/proc/") || /^\/sys\/devices\/system\/memory\/memory\d+\/pinned_by$/.test(path))) return null; // an admin view's name
   if (call === "open" && DEVICES.has(path)) return null;
   if (!path.startsWith("/")) return `${path} is outside every @fs`;
   const w = lexicalWalk(path);

@@ -25,7 +25,7 @@ export function openSpecial(s: KState, p: Proc, kind: number, path: string): num
   if (id < 0) id = s.files.length;
   // open(2) forces O_LARGEFILE (build_open_flags); io_uring_setup's file does not get it.
   const flags = kind === FK_IO_URING ? O_RDWR : O_RDWR | O_LARGEFILE;
-  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false, sqEntries: 0 };
+  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false, asyncEvent: -1, sqEntries: 0 };
   inode.refs++;
   inode.writecount++;
   installFd(p, fd, id);

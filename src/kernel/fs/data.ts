@@ -1,7 +1,8 @@
 // File data on the block device: the parts of ext4, xfs and tmpfs the model needs
 // (allocating writes, truncate, fallocate). Blocks hold their bytes; holes read as zeros.
 import type { KState, Inode, Mount } from "../include/state.js";
-import { allocBlock, freeBlock } from "./inode.js";
+import { allocBlock } from "./inode.js";
+import { dropBlock, isShared, unshareBlock } from "./inode.js";
 import { ENOSPC } from "../include/errno.js";
 
 export function mountOf(s: KState, inode: Inode): Mount {
@@ -63,6 +64,8 @@ export function writeData(s: KState, inode: Inode, off: number, bytes: string): 
     const inb = pos - fb * m.bsize;
     const take = Math.min(m.bsize - inb, bytes.length - done);
     if (!ensureBlock(m, inode, fb)) break;
+    // A shared block is copied first: the write goes to the file's own new block.
+    if (!unshareBlock(s, inode, fb)) break;
     const b = inode.map[fb]!;
     setBlockBytes(m, b, patch(m.data[b]!, inb, bytes.slice(done, done + take)));
     done += take;
@@ -73,23 +76,25 @@ export function writeData(s: KState, inode: Inode, off: number, bytes: string): 
 }
 
 /** Zeroes bytes [from, to) of the file where they are backed by blocks. */
-function zeroRange(m: Mount, inode: Inode, from: number, to: number) {
+function zeroRange(s: KState, m: Mount, inode: Inode, from: number, to: number) {
   for (let pos = from; pos < to;) {
     const fb = Math.floor(pos / m.bsize);
     const inb = pos - fb * m.bsize;
     const take = Math.min(m.bsize - inb, to - pos);
-    const b = fb < inode.map.length ? inode.map[fb]! : -1;
+    let b = fb < inode.map.length ? inode.map[fb]! : -1;
+    // iomap_zero_range unshares a shared block first (IOMAP_UNSHARE-like COW), as a write would.
+    if (b >= 0 && m.unwritten[b] === 0 && isShared(m, b) && unshareBlock(s, inode, fb)) b = inode.map[fb]!;
     // iomap_zero_range leaves unwritten extents alone: they read as zeros already.
-    if (b >= 0 && m.unwritten[b] === 0) setBlockBytes(m, b, patch(m.data[b]!, inb, "\0".repeat(take)));
+    if (b >= 0 && m.unwritten[b] === 0 && !isShared(m, b)) setBlockBytes(m, b, patch(m.data[b]!, inb, "\0".repeat(take)));
     pos += take;
   }
 }
 
 /** Frees whole file blocks [first, last) (the punch and truncate paths). */
-function freeBlocks(m: Mount, inode: Inode, first: number, last: number) {
+function freeBlocks(s: KState, m: Mount, inode: Inode, first: number, last: number) {
   for (let fb = first; fb < Math.min(last, inode.map.length); fb++) {
     const b = inode.map[fb]!;
-    if (b >= 0) { freeBlock(m, b, inode.ino); inode.map[fb] = -1; }
+    if (b >= 0) { inode.map[fb] = -1; dropBlock(s, m, b, inode.ino); }
   }
   while (inode.map.length > 0 && inode.map[inode.map.length - 1] === -1) inode.map.pop();
 }
@@ -99,8 +104,8 @@ export function truncateData(s: KState, inode: Inode, size: number) {
   const m = mountOf(s, inode);
   if (size < inode.size) {
     orphanPages(s, inode, Math.ceil(size / m.bsize), Number.MAX_SAFE_INTEGER);
-    zeroRange(m, inode, size, Math.min(inode.size, Math.ceil(size / m.bsize) * m.bsize));
-    freeBlocks(m, inode, Math.ceil(size / m.bsize), inode.map.length);
+    zeroRange(s, m, inode, size, Math.min(inode.size, Math.ceil(size / m.bsize) * m.bsize));
+    freeBlocks(s, m, inode, Math.ceil(size / m.bsize), inode.map.length);
   }
   inode.size = size;
 }
@@ -112,7 +117,7 @@ export function truncateData(s: KState, inode: Inode, size: number) {
  */
 export function allocateRange(s: KState, inode: Inode, off: number, len: number, zero: boolean, keepSize: boolean): number {
   const m = mountOf(s, inode);
-  if (zero) zeroRange(m, inode, off, off + len);
+  if (zero) zeroRange(s, m, inode, off, off + len);
   const first = Math.floor(off / m.bsize), last = Math.ceil((off + len) / m.bsize);
   for (let fb = first; fb < last; fb++) {
     const had = fb < inode.map.length && inode.map[fb]! >= 0;
@@ -129,11 +134,11 @@ export function punchHole(s: KState, inode: Inode, off: number, len: number) {
   const m = mountOf(s, inode);
   const end = Math.min(off + len, Math.max(inode.size, inode.map.length * m.bsize));
   const first = Math.ceil(off / m.bsize), last = Math.floor(end / m.bsize);
-  if (first >= last) { zeroRange(m, inode, off, end); return; }
-  zeroRange(m, inode, off, first * m.bsize);
-  zeroRange(m, inode, last * m.bsize, end);
+  if (first >= last) { zeroRange(s, m, inode, off, end); return; }
+  zeroRange(s, m, inode, off, first * m.bsize);
+  zeroRange(s, m, inode, last * m.bsize, end);
   orphanPages(s, inode, first, last);
-  freeBlocks(m, inode, first, last);
+  freeBlocks(s, m, inode, first, last);
 }
 
 /** FALLOC_FL_COLLAPSE_RANGE: blocks of the range freed, later blocks shifted down. Aligned by the caller. */
@@ -141,7 +146,7 @@ export function collapseRange(s: KState, inode: Inode, off: number, len: number)
   const m = mountOf(s, inode);
   const first = off / m.bsize, n = len / m.bsize;
   orphanPages(s, inode, first, Number.MAX_SAFE_INTEGER);
-  freeBlocks(m, inode, first, first + n);
+  freeBlocks(s, m, inode, first, first + n);
   while (inode.map.length < first + n) inode.map.push(-1);
   inode.map.splice(first, n);
   while (inode.map.length > 0 && inode.map[inode.map.length - 1] === -1) inode.map.pop();

@@ -74,7 +74,7 @@ export function releaseFd(p: Proc, fd: number) {
 export function allocFile(s: KState, ino: number, flags: number, fmode: number): OpenFile {
   let id = s.files.indexOf(null);
   if (id < 0) id = s.files.length;
-  const f: OpenFile = { id, kind: FK_INODE, ref: 1, ino, flags, fmode, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false, sqEntries: 0 };
+  const f: OpenFile = { id, kind: FK_INODE, ref: 1, ino, flags, fmode, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false, asyncEvent: -1, sqEntries: 0 };
   s.files[id] = f;
   const inode = inodeOf(s, ino);
   inode.refs++;

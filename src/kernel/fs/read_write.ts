@@ -8,6 +8,7 @@ import { fget, inodeOf, fileOps } from "./file.js";
 import { layoutChange, type Restart } from "../locks/layout.js";
 import { setSize } from "./open.js";
 import { needsAllocation, dioMisaligned } from "./data.js";
+import { sharedInRange } from "./inode.js";
 import { readData, writeData, allocateRange, punchHole, collapseRange, insertRange, mountOf } from "./data.js";
 
 /** Result of a read: the count (or -errno) and the bytes. */
@@ -60,10 +61,12 @@ export function sysWrite(s: KState, p: Proc, fd: number, bytes: string, off: num
     if (m.type === "xfs" && dioMisaligned(inode, m, off ?? f.pos, bytes.length, true)) return -EINVAL;
     if (dioMisaligned(inode, m, pos, bytes.length, true)) return -EINVAL;
   }
-  // A write that must allocate changes the layout (xfs_file_write_checks: BREAK_WRITE).
-  if (needsAllocation(s, inode, pos, bytes.length)) {
+  // A write that must allocate changes the layout (xfs_file_write_checks: BREAK_WRITE); one
+  // over a shared block also takes that block out of the file (copy on write), as a punch does.
+  const cow = sharedInRange(s, inode, pos, bytes.length);
+  if (cow || needsAllocation(s, inode, pos, bytes.length)) {
     const again = redo ?? (off === null ? { call: "write", args: [fd, bytes, bytes.length] } : { call: "pwrite", args: [fd, bytes, bytes.length, off] });
-    const lr = layoutChange(s, p, inode, pos, pos + bytes.length, false, again);
+    const lr = layoutChange(s, p, inode, pos, pos + bytes.length, cow, again);
     if (lr !== 0) return lr;
   }
   const r = writeData(s, inode, pos, bytes);

@@ -24,9 +24,11 @@ export interface Wait {
    * "dax", pinned DAX pages of [start, end) of `ino` to be unpinned (no timeout);
    * "unpin", the pins taken under lease `lease` to go (sticky leases);
    * "poll", an io_uring read of the ring's own file, which waits for the ring to become
-   * readable (io_uring's armed poll), which only its own completion would make it: for ever.
+   * readable (io_uring's armed poll), which only its own completion would make it: for ever;
+   * "offline", offline_pages retrying to migrate the pinned pages of a memory block (pages
+   * [start, end) by id) until none is pinned, or a fatal signal.
    */
-  kind: "lease" | "dax" | "unpin" | "poll";
+  kind: "lease" | "dax" | "unpin" | "poll" | "offline";
   ino: number;
   wantWrite: boolean;
   /** A layout breaker (break_layout: FL_LAYOUT leases only). */
@@ -110,6 +112,11 @@ export interface OpenFile {
   signum: number;
   /** An RDMA context after device disassociate: it refuses new work (EIO). */
   revoked: boolean;
+  /**
+   * An RDMA context's async event queued for ibv_get_async_event (IBV_EVENT_DEVICE_FATAL
+   * after a disassociate: ib_uverbs_free_hw_resources), -1 for none.
+   */
+  asyncEvent: number;
   /** An io_uring's SQ entries (a power of two; the CQ has twice as many); 0 for other files. */
   sqEntries: number;
 }
@@ -176,6 +183,12 @@ export interface Mount {
   unwritten: number[];
   /** Physical block -> long-term pins on it (an FS-DAX page is its block); may reach past `owner`. */
   pins: number[];
+  /**
+   * Physical block -> how many file blocks map it, where more than one does (FICLONE shares
+   * blocks, xfs_refcount_increase_extent); 0 or absent: one. The refcount btree records only
+   * shared extents; `owner` is then one of the inodes that map it. May be shorter than `owner`.
+   */
+  refcount: number[];
   /** How many free (-1) entries `owner` has: 0 lets the allocator append without a search. */
   holes: number;
   /** No free entry of `owner` lies below this index: the allocator's search starts here. */

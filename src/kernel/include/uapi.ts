@@ -23,6 +23,9 @@ export const SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
 export const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4,
   F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11,
   F_SETLEASE = 1024, F_GETLEASE = 1025, F_DUPFD_CLOEXEC = 1030;
+/** include/uapi/linux/fs.h: FICLONE = _IOW(0x94, 9, int). */
+export const FICLONE = 0x40049409;
+export const IOCTL_CMDS: Record<string, number> = { FICLONE };
 export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
 /** Model-only (RFC v1/v2 include/uapi/asm-generic/fcntl.h): F_LAYOUT = 16, F_EXCLUSIVE = 32. */
 export const F_LAYOUT = 16, F_EXCLUSIVE = 32;
@@ -57,3 +60,10 @@ export const PAGE_SIZE = 4096;
 export const NR_OPEN = 1024;
 
 export const S_IFMT = 0o170000, S_IFREG = 0o100000, S_IFDIR = 0o040000, S_IFCHR = 0o020000;
+
+/** enum ibv_event_type (rdma-core verbs.h; the kernel's IB_EVENT_DEVICE_FATAL is 8 too). */
+export const IBV_EVENTS: Record<string, number> = {
+  IBV_EVENT_CQ_ERR: 0, IBV_EVENT_QP_FATAL: 1, IBV_EVENT_QP_REQ_ERR: 2, IBV_EVENT_QP_ACCESS_ERR: 3,
+  IBV_EVENT_COMM_EST: 4, IBV_EVENT_SQ_DRAINED: 5, IBV_EVENT_PATH_MIG: 6, IBV_EVENT_PATH_MIG_ERR: 7,
+  IBV_EVENT_DEVICE_FATAL: 8, IBV_EVENT_PORT_ACTIVE: 9, IBV_EVENT_PORT_ERR: 10,
+};

@@ -11,7 +11,7 @@ import { layoutLeases, heldLayout, isExclusive, isLayout } from "../include/leas
 import { breakLease, newWait, waitUnpinHolding } from "./locks.js";
 import { isDax } from "../fs/inode.js";
 import { sendSigio, sendSignal, procByPid } from "../sched/signal.js";
-import { revokeContext } from "../mm/pin_set.js";
+import { disassociate } from "../rdma/disassociate.js";
 
 /** How a call that sleeps here starts over when it wakes. */
 export interface Restart { call: string; args: (number | string)[] }
@@ -107,7 +107,7 @@ export function closeWithPins(s: KState, f: OpenFile, closer: Proc | null): numb
       if (what === "sigkill") {
         const q = procByPid(s, ps.pid);
         if (q !== null) sendSignal(s, q, { signo: SIGKILL, code: SI_USER, fd: 0, band: 0 });
-      } else revokeContext(s, ps.ctx);
+      } else disassociate(s, s.files[ps.ctx]!);
     }
   }
   return 0;

@@ -6,6 +6,7 @@ import { ringRegionPages } from "../io_uring/rings.js";
 import * as U from "../include/uapi.js";
 import { EFAULT } from "../include/errno.js";
 import { allocBlock, isDax } from "../fs/inode.js";
+import { unshareBlock } from "../fs/inode.js";
 import { assert } from "../include/assert.js";
 import { trace } from "../trace.js";
 
@@ -110,6 +111,9 @@ export function pinUserPages(s: KState, p: Proc, addr: number, len: number, writ
         }
         inode.map[index] = b;
       }
+      // A FOLL_WRITE fault on a shared block breaks the sharing first (copy on write): the pin
+      // holds the file's own new block. A read pin holds the shared block itself.
+      if (write && !unshareBlock(s, inode, index)) { unpinQuads(s, out.pinned); out.ret = -ENOMEM; out.pinned = []; out.files = []; return out; }
       const b = inode.map[index]!;
       while (m.pins.length <= b) m.pins.push(0);
       m.pins[b]!++;
