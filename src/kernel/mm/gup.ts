@@ -112,8 +112,9 @@ export function pinUserPages(s: KState, p: Proc, addr: number, len: number, writ
         inode.map[index] = b;
       }
       // A FOLL_WRITE fault on a shared block breaks the sharing first (copy on write): the pin
-      // holds the file's own new block. A read pin holds the shared block itself.
-      if (write && !unshareBlock(s, inode, index)) { unpinQuads(s, out.pinned); out.ret = -ENOMEM; out.pinned = []; out.files = []; return out; }
+      // holds the file's own new block. A read pin holds the shared block itself. A full device
+      // fails the COW with -ENOSPC, which the fault turns into EFAULT as for any allocation above.
+      if (write && !unshareBlock(s, inode, index)) { unpinQuads(s, out.pinned); out.ret = -EFAULT; out.pinned = []; out.files = []; return out; }
       const b = inode.map[index]!;
       while (m.pins.length <= b) m.pins.push(0);
       m.pins[b]!++;
