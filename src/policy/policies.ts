@@ -1,6 +1,6 @@
 // Today's Linux and each proposal of the thread, as data plus small hooks that decide.
 // PROPOSALS.md (shared/docs) is the source; `choices` record where we had to choose.
-import { FL_LAYOUT, FL_EXCLUSIVE, FL_UNLOCK_PENDING } from "../kernel/include/state.js";
+import { FL_LAYOUT, FL_EXCLUSIVE } from "../kernel/include/state.js";
 import type { Hooks, PolicyDef, PinQuery, PinDecision, LayoutQuery, LayoutStep } from "./types.js";
 import { EINVAL, EOPNOTSUPP, EFAULT, EPERM, ETXTBSY, EDEADLK } from "../kernel/include/errno.js";
 import { F_LAYOUT, F_EXCLUSIVE } from "../kernel/include/uapi.js";
@@ -64,10 +64,14 @@ function v1LeaseArg(arg: number): number {
   return arg === F_LAYOUT ? FL_LAYOUT : -EINVAL;
 }
 
-/** RFC v1 patch 04: a FOLL_LONGTERM pin of FS-DAX needs a layout lease on the file (mapping_inode_has_layout). */
+/**
+ * RFC v1 patch 04: a FOLL_LONGTERM pin of FS-DAX needs a layout lease on the file
+ * (mapping_inode_has_layout walks flc_lease for any FL_LAYOUT entry: whoever set it, and
+ * whether or not a break is pending).
+ */
 function v1Pin(q: PinQuery): PinDecision {
   if (!q.dax) return linuxPin(q);
-  const l = layoutLeases(q.leases).find((x) => !(x.flags & FL_UNLOCK_PENDING));
+  const l = layoutLeases(q.leases)[0];
   return l === undefined ? { ok: false, err: EPERM } : { ok: true, lease: l.id };
 }
 
@@ -87,7 +91,7 @@ const RFC_V1: P = {
     "ext4 and xfs truncate and hole punch break layout leases (SIGIO, wait up to fs.lease-break-time), then fail with ETXTBSY if a page of the sub-range is pinned; unpinned pages are truncated.",
     "A broken or released lease stays gone: later pins fail with EPERM; existing pins stay and truncate keeps failing.",
   ],
-  choices: ["Any layout lease on the file allows a pin (mapping_inode_has_layout), whoever holds it.", "Only truncate, punch, collapse, insert and zero range break layouts; allocating writes do not."],
+  choices: ["Any layout lease on the file allows a pin (mapping_inode_has_layout), whoever holds it, a lease whose break is pending included (patch 04 looks at FL_LAYOUT only).", "Only truncate, punch, collapse, insert and zero range break layouts; allocating writes do not."],
   sources: ["20190606014544.8339-1-ira.weiny@intel.com"],
   options: {},
   leaseArg: v1LeaseArg,
