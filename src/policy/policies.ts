@@ -4,6 +4,7 @@ import { FL_LAYOUT, FL_EXCLUSIVE } from "../kernel/include/state.js";
 import type { Hooks, PolicyDef, PinQuery, PinDecision, LayoutQuery, LayoutStep } from "./types.js";
 import { EINVAL, EOPNOTSUPP, EFAULT, EPERM, ETXTBSY, EDEADLK } from "../kernel/include/errno.js";
 import { F_LAYOUT, F_EXCLUSIVE } from "../kernel/include/uapi.js";
+import { SIGKILL } from "../kernel/include/signal_names.js";
 import { layoutLeases, heldLayout, leaseBreaking } from "../kernel/include/lease.js";
 
 type P = PolicyDef;
@@ -239,18 +240,22 @@ const MR_OWNED: P = {
 const SIGKILL_OPTIN: P = {
   ...BASE,
   name: "sigkill-optin",
-  summary: "Dan Williams: an exclusive layout lease is an opt-in to be killed; a third party's layout change kills the holder instead of failing.",
+  summary: "Dan Williams: an exclusive layout lease, taken after F_SETSIG SIGKILL, is an opt-in to be killed; a third party's layout change kills the holder instead of failing.",
   rules: [
-    "F_LAYOUT|F_EXCLUSIVE needs F_SETSIG first (EINVAL otherwise); FS-DAX pins need that lease, set by the pinning process (EPERM).",
+    "F_LAYOUT|F_EXCLUSIVE needs F_SETSIG SIGKILL first (EINVAL without it, or with another signal); FS-DAX pins need that lease, set by the pinning process (EPERM).",
     "A layout change by another process SIGKILLs the exclusive holders, recalls plain layout leases as rfc-v1 does, then goes on once the killed holders' leases and pins are gone.",
     "The holder's own layout change over its pinned pages fails with EDEADLK.",
   ],
-  choices: ["The change waits for the killed holder's pins to be released (they go when its RDMA context closes)."],
+  choices: [
+    "The opt-in is F_SETSIG with SIGKILL itself (\"opt-in to SIGKILL via F_SETSIG\"): a catchable signal such as SIGUSR1 opts in to nothing. It is checked when the exclusive lease is taken; the kill is SIGKILL whatever F_SETSIG says later.",
+    "The change waits for the killed holder's pins to be released (they go when its RDMA context closes).",
+  ],
   sources: ["Dan Williams, June 2019 (seed thread)"],
   options: {},
+  // "opt-in to SIGKILL via F_SETSIG": the file's F_SETSIG signal must be SIGKILL itself.
   leaseArg: (arg, signum) => {
     const k = exclusiveArgs(arg);
-    if (k > 0 && (k & FL_EXCLUSIVE) && signum === 0) return -EINVAL;
+    if (k > 0 && (k & FL_EXCLUSIVE) && signum !== SIGKILL) return -EINVAL;
     return k;
   },
   longtermPin: heldPin(true),
