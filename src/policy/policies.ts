@@ -224,15 +224,20 @@ const MR_OWNED: P = {
   summary: "Jason Gunthorpe: the layout lease moves to the RDMA memory region that pins under it; the MR, not the file, keeps it.",
   rules: [
     "FS-DAX pins need a layout lease set by the pinning process (EPERM); the lease then belongs to the MR: it outlives close() and goes with ibv_dereg_mr.",
+    "F_UNLCK of a lease the MR owns fails with EAGAIN, as generic_delete_lease answers a file that holds no lease: the file can no longer drop it.",
     "A truncate or punch over pages an MR pins fails with ETXTBSY, and the MR's process gets SIGIO; leases without pins break as in rfc-v1.",
     "rdma resource show mr and lsof name the file each MR pins.",
   ],
-  choices: ["The MR cannot give the lease back on request, so there is no wait: the layout change fails at once."],
+  choices: [
+    "The MR cannot give the lease back on request, so there is no wait: the layout change fails at once.",
+    "Any pin set owns the lease it was taken under, io_uring fixed buffers too (the model's pins hold the leased file the same way); F_GETLEASE on the file still answers F_LAYOUT, since the lease stays on the inode set through that file.",
+  ],
   sources: ["Jason Gunthorpe, June 2019 (seed thread)"],
   options: {},
   leaseArg: v1LeaseArg,
   longtermPin: heldPin(false),
   layoutChange: keepPinnedLeases(false),
+  unlock: (l) => (l.pins > 0 ? "owned" : "go"),
   pinsHoldLeasedFile: true,
   mrFileView: true,
 };

@@ -66,8 +66,12 @@ export type CloseWithPins = "drop" | "sigkill" | "revoke" | "block";
 export interface Hooks {
   /** F_SETLEASE with an argument beyond F_RDLCK/F_WRLCK/F_UNLCK: the FL_ kind flags, or -errno. `signum` is the file's F_SETSIG. */
   leaseArg(arg: number, signum: number): number;
-  /** F_SETLEASE F_UNLCK of `l`: go on, or sleep until its pins are gone. */
-  unlock(l: Lease): "go" | "waitUnpin";
+  /**
+   * F_SETLEASE F_UNLCK of `l`: go on, sleep until its pins are gone, or find that the lease is
+   * no longer the file's to drop (it belongs to the pins: the call fails as generic_delete_lease
+   * does for a file without a lease, EAGAIN).
+   */
+  unlock(l: Lease): "go" | "waitUnpin" | "owned";
   /** A long-term pin (FOLL_LONGTERM) of a file's pages. */
   longtermPin(q: PinQuery): PinDecision;
   /** The plan of a layout change. */
