@@ -24,7 +24,15 @@ function linuxPin(q: PinQuery): PinDecision {
  * ext4_break_layouts), not just the range that changes.
  */
 function linuxLayout(q: LayoutQuery): LayoutStep[] {
-  return q.frees && q.dax ? [{ k: "waitIfPinned" }] : [];
+  return q.frees && q.dax ? [{ k: "waitIfPinned", range: false }] : [];
+}
+
+/**
+ * The RFCs' wait: RFC v1 patches 06 and 08 teach dax_layout_busy_page() a sub-range, so a
+ * change waits only on pinned pages it reaches (xfs_break_dax_layouts(inode, &retry, off, len)).
+ */
+function rangeWait(q: LayoutQuery): LayoutStep[] {
+  return q.frees && q.dax ? [{ k: "waitIfPinned", range: true }] : [];
 }
 
 const BASE: Omit<Hooks, "leaseArg" | "longtermPin" | "layoutChange"> = {
@@ -128,12 +136,12 @@ const EXCLUSIVE: P = {
     "Not DAX-only: the same on every filesystem. Several processes may hold layout leases on one file.",
     "FS-DAX pins need a layout lease (plain or exclusive) set by the pinning process (EPERM).",
   ],
-  choices: ["A plain lease is enough to pin; holding pins across a recall is the holder's fault, and the truncate then waits for the pins."],
+  choices: ["A plain lease is enough to pin; holding pins across a recall is the holder's fault, and the truncate then waits for the pinned pages it reaches (only those: the RFCs' sub-range dax_layout_busy_page)."],
   sources: ["Dave Chinner, June 2019 (seed thread)", "RFC v2 patch 02", "LPC 2019"],
   options: {},
   leaseArg: exclusiveArgs,
   longtermPin: heldPin(false),
-  layoutChange: (q) => [{ k: "breakLayout", own: 0, exclusive: "refuse", skipPinned: false }, ...linuxLayout(q)],
+  layoutChange: (q) => [{ k: "breakLayout", own: 0, exclusive: "refuse", skipPinned: false }, ...rangeWait(q)],
 };
 
 const RFC_V2: P = {
@@ -152,7 +160,7 @@ const RFC_V2: P = {
   options: {},
   leaseArg: exclusiveArgs,
   longtermPin: heldPin(true),
-  layoutChange: (q) => (q.dax ? [{ k: "breakLayout", own: -EDEADLK, exclusive: "refuse", skipPinned: false }, ...linuxLayout(q)] : linuxLayout(q)),
+  layoutChange: (q) => (q.dax ? [{ k: "breakLayout", own: -EDEADLK, exclusive: "refuse", skipPinned: false }, ...rangeWait(q)] : linuxLayout(q)),
   pinsHoldLeasedFile: true,
   filePinsView: true,
 };
@@ -271,7 +279,7 @@ const SIGKILL_OPTIN: P = {
       ...(q.ownExclusive && q.frees ? [{ k: "refuseIfPinned", err: EDEADLK } as const] : []),
       { k: "killExclusiveHolders" },
       { k: "breakLayout", own: 0, exclusive: "wait", skipPinned: false },
-      ...linuxLayout(q),
+      ...rangeWait(q),
     ];
   },
 };

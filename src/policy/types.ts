@@ -57,8 +57,12 @@ export type LayoutStep =
   | { k: "breakLayout"; own: number; exclusive: "refuse" | "wait"; skipPinned: boolean }
   /** Fail with `err` if a page of the changed range is pinned. */
   | { k: "refuseIfPinned"; err: number }
-  /** dax_break_layout: sleep until no page of the file is pinned (FS-DAX only). */
-  | { k: "waitIfPinned" };
+  /**
+   * dax_break_layout: sleep until no pinned DAX page is left in the way (FS-DAX only): any
+   * page of the file (today's dax_break_layout_inode), or only the changed range (`range`:
+   * the sub-range dax_layout_busy_page_range of the RFCs' patch 06).
+   */
+  | { k: "waitIfPinned"; range: boolean };
 
 /** What the last reference to a leased file with pins does (sticky's close=). */
 export type CloseWithPins = "drop" | "sigkill" | "revoke" | "block";
