@@ -87,8 +87,14 @@ function targetInode(s: KState, p: Proc, out: Outcome): Inode | null {
   return s.inodes[s.files[p.fds[fd]!]!.ino] ?? null;
 }
 
-/** The original caller died with the pinners: a root process makes the same change by path. */
+/**
+ * The original caller died with the pinners: a root process makes the same change by path.
+ * A file with no name left (unlinked) cannot be reached so; once its pins are gone the last
+ * reference frees it whole, which is all the change could have asked (the refused call was
+ * the pinner's own, say on a file it unlinked).
+ */
 function adminRetry(c: KState, inode: Inode, out: Outcome): boolean {
+  if (c.dents[inode.path] !== inode.ino) return !c.pinsets.some((ps) => ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino));
   let pid = 1000;
   for (const q of c.procs) if (q.pid >= pid) pid = q.pid + 1;
   const admin = cloneProc(c.procs[0]!);
