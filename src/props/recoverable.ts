@@ -60,7 +60,7 @@ export function unrecoverable(s: KState, out: Outcome): string | null {
   if (!s.pinsets.some((ps) => ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino))) return null;
   const c = cloneState(s);
   const named = new Set<number>();
-  for (const ps of c.pinsets) if (ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino)) for (const q of namedPinners(c, ps)) named.add(q.pid);
+  for (const ps of c.pinsets) if (ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino)) for (const q of namedPinners(c, ps, false)) named.add(q.pid);
   // /proc/locks names the holders of the layout leases on the file.
   for (const l of c.inodes[inode.ino]!.leases) { const q = procByPid(c, l.pid); if (q !== null && alive(q)) named.add(q.pid); }
   for (const q of c.procs) if (named.has(q.pid)) sendSignal(c, q, { signo: SIGKILL, code: SI_USER, fd: 0, band: 0 });
