@@ -142,7 +142,7 @@ test("setlayout: F_SETLAYOUT takes the layout, F_SETLEASE F_LAYOUT is EINVAL", (
 test("policy names and options are checked", () => {
   assert.equal(ALL.length, 9);
   assert.equal(typeof parsePolicy("sticky,close=revoke"), "object");
-  assert.equal(parsePolicy("sticky,close=never"), "sticky: close= is one of sigkill, revoke, block");
+  assert.equal(parsePolicy("sticky,close=never"), "sticky: close= is one of sigkill, revoke, block, hold");
   assert.equal(parsePolicy("linux,close=block"), "policy linux has no option close");
   assert.equal(parsePolicy("nope"), "unknown policy nope (daxlease policies lists them)");
 });

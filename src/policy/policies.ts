@@ -192,14 +192,17 @@ const STICKY: P = {
     "F_UNLCK while pins remain sleeps until they are released.",
     "Truncate and punch signal the holders; over pinned pages they fail (ETXTBSY); a lease with pins is never timed out.",
     "Last fput of the leased file while pins remain: close=sigkill kills the pinners, close=revoke revokes their memory regions (device disassociate), close=block makes close(2) sleep until they are released.",
+    "close=hold is Jan Kara's 12 June variant: each pin holds a reference to the leased struct file, so there is no last fput while pins remain (no special close: the lease stays with the pins after close and munmap), F_UNLCK blocks until the pins are gone, and /proc/<pid>/file_pins lists the pinned files per owner.",
   ],
   choices: [
     "A lease with no pins left behaves as in rfc-v1 (break, wait, then the sub-range check).",
     "close=block applies to close(2); at exit or munmap the last fput acts as close=revoke, since a dying process cannot sleep forever.",
     "close=sigkill kills the processes that registered the pins, not every process sharing the context.",
+    "close=sigkill is the default: the thread's first sticky proposal (Jan Kara and Dan Williams, 6 June), and the first close= choice of the project's summary of the proposals. That summary's \"the pin holds the leased struct file\" is close=hold, the 12 June variant, which leaves nothing for close= to decide.",
+    "close=hold's /proc view is RFC v2's /proc/<pid>/file_pins format (Jan asked for \"a sane new proc interface\" and named none); the pins are held by the RDMA context or the ring, as in RFC v2.",
   ],
-  sources: ["Jan Kara, June 2019 (seed thread)", "Dan Williams, June 2019", "20190814101714.GA26273@quack2.suse.cz", "20190817022603.GW6129@dread.disaster.area"],
-  options: { close: ["sigkill", "revoke", "block"] },
+  sources: ["Jan Kara, June 2019 (seed thread)", "Jan Kara, 12 June 2019 (seed msg 24)", "Dan Williams, June 2019", "20190814101714.GA26273@quack2.suse.cz", "20190817022603.GW6129@dread.disaster.area"],
+  options: { close: ["sigkill", "revoke", "block", "hold"] },
   leaseArg: v1LeaseArg,
   longtermPin: heldPin(false),
   layoutChange: keepPinnedLeases(true),
@@ -207,6 +210,8 @@ const STICKY: P = {
   timesOut: (l) => l.pins === 0,
   closeWithPins: () => "sigkill",
   configure: (opts) => {
+    // close=hold: the pins keep the leased file, so its last fput waits for them (nothing to decide).
+    if (opts.close === "hold") return { closeWithPins: () => "drop", pinsHoldLeasedFile: true, filePinsView: true };
     const close = opts.close === "revoke" ? "revoke" : opts.close === "block" ? "block" : "sigkill";
     return { closeWithPins: () => close };
   },

@@ -51,8 +51,8 @@ function holdsOwner(p: Proc, ps: PinSet): boolean {
  * The views: lsof (the file open or mapped), /proc/locks (its leases), RFC v2's
  * /proc/<pid>/file_pins, and under mr-owned the file in `rdma resource show mr`.
  * Pins of anonymous memory name no file: the rdma tool's pid (or the ring's holders) do.
- * `mustHold` false: every live process a view names with the file (whom an admin would kill),
- * the registrant included.
+ * `mustHold` false: the registrant counts too, holder or not (whom an admin reading rdma
+ * would kill).
  */
 export function namedPinners(s: KState, ps: PinSet, mustHold = true): Proc[] {
   const out: Proc[] = [];
