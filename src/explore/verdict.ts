@@ -11,7 +11,7 @@ const LETTER: Record<string, string> = { "no-corruption": "C", "user-told": "T",
 
 const SHORT: Record<string, string> = {
   "linux": "linux", "rfc-v1": "v1", "rfc-v2": "v2", "sticky,close=sigkill": "st/kill", "sticky,close=revoke": "st/revk",
-  "sticky,close=block": "st/block", "exclusive": "excl", "setlayout": "setlay", "mr-owned": "mr-own", "sigkill-optin": "killopt", "odp": "odp",
+  "sticky,close=block": "st/block", "sticky,close=hold": "st/hold", "exclusive": "excl", "setlayout": "setlay", "mr-owned": "mr-own", "sigkill-optin": "killopt", "odp": "odp",
 };
 
 /** A cell's text: `holds`, `n/a`, the failing properties with their shortest runs, and `?` when the search did not finish. */
