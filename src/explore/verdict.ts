@@ -10,7 +10,7 @@ export interface VerdictCell { question: string; report: CheckReport; written: s
 const LETTER: Record<string, string> = { "no-corruption": "C", "user-told": "T", "pinner-visible": "V", "recoverable": "R", "no-innocent-hang": "H" };
 
 const SHORT: Record<string, string> = {
-  "linux": "linux", "rfc-v1": "v1", "rfc-v2": "v2", "sticky,close=sigkill": "st/kill", "sticky,close=revoke": "st/revk",
+  "linux": "linux", "rfc-v1": "v1", "rfc-v1,gup=2019": "v1/2019", "rfc-v2": "v2", "sticky,close=sigkill": "st/kill", "sticky,close=revoke": "st/revk",
   "sticky,close=block": "st/block", "sticky,close=hold": "st/hold", "exclusive": "excl", "setlayout": "setlay", "mr-owned": "mr-own", "sigkill-optin": "killopt", "odp": "odp",
 };
 

@@ -68,6 +68,15 @@ export const LINUX: P = {
   layoutChange: linuxLayout,
 };
 
+/**
+ * The 2019 GUP rules (before 6.5's writable_file_mapping_allowed): FOLL_LONGTERM refused only
+ * FS-DAX VMAs, so a write pin of ext4 or xfs page cache was allowed (case 2a of the cover
+ * letter: the filesystem would write back bounce-buffered snapshots of the pinned page).
+ */
+function pin2019(dax: (q: PinQuery) => PinDecision) {
+  return (q: PinQuery): PinDecision => (q.dax ? dax(q) : { ok: true, lease: -1 });
+}
+
 /** rfc-v1: F_LAYOUT exported, no conflict with opens. */
 function v1LeaseArg(arg: number): number {
   return arg === F_LAYOUT ? FL_LAYOUT : -EINVAL;
@@ -100,12 +109,18 @@ const RFC_V1: P = {
     "ext4 and xfs truncate and hole punch break layout leases (SIGIO, wait up to fs.lease-break-time), then fail with ETXTBSY if a page of the sub-range is pinned; unpinned pages are truncated.",
     "A broken or released lease stays gone: later pins fail with EPERM; existing pins stay and truncate keeps failing.",
   ],
-  choices: ["Any layout lease on the file allows a pin (mapping_inode_has_layout), whoever holds it, a lease whose break is pending included (patch 04 looks at FL_LAYOUT only).", "Only truncate, punch, collapse, insert and zero range break layouts; allocating writes do not."],
+  choices: [
+    "Any layout lease on the file allows a pin (mapping_inode_has_layout), whoever holds it, a lease whose break is pending included (patch 04 looks at FL_LAYOUT only).",
+    "Only truncate, punch, collapse, insert and zero range break layouts; allocating writes do not.",
+    "gup=today (the default) keeps 6.5's rule, write pins of ext4/xfs page cache EFAULT, so case 2a (page cache) cannot run; gup=2019 allows them as the kernel the series was written against did (only FS-DAX was refused). The series leaves page cache alone (\"NOTE: this patch set does not address this path\"): a truncate orphans the pinned page, and the model writes the device's writes through to the file while the page is attached, as the bounce-buffer writeback of case 2a would.",
+  ],
   sources: ["20190606014544.8339-1-ira.weiny@intel.com"],
-  options: {},
+  options: { gup: ["today", "2019"] },
+  plainDefault: true,
   leaseArg: v1LeaseArg,
   longtermPin: v1Pin,
   layoutChange: v1Layout,
+  configure: (opts) => (opts.gup === "2019" ? { longtermPin: pin2019(v1Pin) } : {}),
 };
 
 function exclusiveArgs(arg: number): number {
@@ -227,6 +242,9 @@ const SETLAYOUT: P = {
   ],
   choices: ["Whole-file layouts only (Jan Kara: ranges in the API, start=0 and end=EOF until supported); an F_WRLCK layout behaves as F_RDLCK."],
   sources: ["Jeff Layton, 9 Jun 2019 and 14 Aug 2019", "20191003084359.GB17911@quack2.suse.cz"],
+  options: {},
+  plainDefault: false,
+  configure: undefined,
   leaseArg: noLayoutArgs,
   setlayout: true,
 };

@@ -13,6 +13,8 @@ export interface PolicyDoc {
   sources: string[];
   /** Options as `name=value` (e.g. close=revoke): the allowed values, the first is the default. */
   options: Record<string, string[]>;
+  /** The defaults' verdict column is the bare name (`rfc-v1`, not `rfc-v1,gup=today`): an option added later that leaves the policy's old column as it was. */
+  plainDefault?: boolean;
 }
 
 /** What a long-term pin of a file's pages may see. */
