@@ -166,6 +166,19 @@ test("a line the reader cannot read is LOG:LINE:COL, never a crash", () => {
   }), { numRuns: 300, seed: 12 });
 });
 
+test("a <... x resumed> line without that call <unfinished ...> in the same process is LOG:LINE:COL (issue 14, 1.7)", () => {
+  const cases: [string, RegExp][] = [
+    ["1 open(\"/x\", O_RDWR) = 3\n1 <... ftruncate resumed>) = 0\n", /^l:2:3: ftruncate resumed, but this process has no ftruncate written <unfinished \.\.\.> before it$/],
+    ["1 ftruncate(3, 0 <unfinished ...>\n1 <... truncate resumed>) = 0\n", /^l:2:3: truncate resumed, but the unfinished call of this process is ftruncate \(line 1\)$/],
+    ["1 ftruncate(3, 0 <unfinished ...>\n2 <... ftruncate resumed>) = 0\n", /^l:2:3: ftruncate resumed, but this process has no ftruncate/],
+  ];
+  for (const [text, re] of cases)
+    assert.throws(() => importStrace([{ name: "l", text }], FS), (e: unknown) => e instanceof ScriptError && re.test(e.message), text);
+  // The same call unfinished and resumed in its own process is one call.
+  const t = imp("1 open(\"/mnt/pmem/a\", O_RDWR) = 3\n1 ftruncate(3, 0 <unfinished ...>\n2 getpid() = 2\n1 <... ftruncate resumed>) = 0\n");
+  assert.match(t.text, /ftruncate\(3, 0\) = 0/);
+});
+
 // ---- the importer on short logs (constructed to exercise one rule each) ----
 
 const HEAD = `1 execve("/bin/prog", ["prog"], 0x0 /* 1 var */) = 0\n`;

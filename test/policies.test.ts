@@ -115,9 +115,15 @@ test("mr-owned: the lease belongs to the MR; rdma and lsof name the file", () =>
 
 test("sigkill-optin: an exclusive lease needs F_SETSIG first; a third party's truncate kills the holder and goes on", () => {
   assert.equal(at(actuals(`A: open("/mnt/pmem/a", O_RDWR)\nA: fcntl(3, F_SETLEASE, F_LAYOUT|F_EXCLUSIVE)`, DAX, "sigkill-optin"), 1), "-1 EINVAL");
-  const r = actuals(`A: open("/mnt/pmem/a", O_RDWR)\nA: fcntl(3, F_SETSIG, SIGUSR1)\n` + pinned("F_LAYOUT|F_EXCLUSIVE").split("\n").slice(1).join("\n") + `\nB: truncate("/mnt/pmem/a", 0)\nA: +++ killed by SIGKILL +++`, DAX, "sigkill-optin");
+  const r = actuals(`A: open("/mnt/pmem/a", O_RDWR)\nA: fcntl(3, F_SETSIG, SIGKILL)\n` + pinned("F_LAYOUT|F_EXCLUSIVE").split("\n").slice(1).join("\n") + `\nB: truncate("/mnt/pmem/a", 0)\nA: +++ killed by SIGKILL +++`, DAX, "sigkill-optin");
   assert.equal(at(r, 7), "0");
   assert.equal(at(r, 8), "killed by SIGKILL");
+});
+
+test("sigkill-optin: F_SETSIG with a catchable signal is no opt-in to SIGKILL (EINVAL)", () => {
+  const r = actuals(`A: open("/mnt/pmem/a", O_RDWR)\nA: fcntl(3, F_SETSIG, SIGUSR1)\nA: fcntl(3, F_SETLEASE, F_LAYOUT|F_EXCLUSIVE)\nA: fcntl(3, F_SETSIG, SIGKILL)\nA: fcntl(3, F_SETLEASE, F_LAYOUT|F_EXCLUSIVE)`, DAX, "sigkill-optin");
+  assert.equal(at(r, 2), "-1 EINVAL");
+  assert.equal(at(r, 4), "0");
 });
 
 test("odp: no pins; a truncate invalidates, and the NIC's access past EOF is a remote access error", () => {
@@ -136,7 +142,7 @@ test("setlayout: F_SETLAYOUT takes the layout, F_SETLEASE F_LAYOUT is EINVAL", (
 test("policy names and options are checked", () => {
   assert.equal(ALL.length, 9);
   assert.equal(typeof parsePolicy("sticky,close=revoke"), "object");
-  assert.equal(parsePolicy("sticky,close=never"), "sticky: close= is one of sigkill, revoke, block");
+  assert.equal(parsePolicy("sticky,close=never"), "sticky: close= is one of sigkill, revoke, block, hold");
   assert.equal(parsePolicy("linux,close=block"), "policy linux has no option close");
   assert.equal(parsePolicy("nope"), "unknown policy nope (daxlease policies lists them)");
 });

@@ -10,8 +10,8 @@ export interface VerdictCell { question: string; report: CheckReport; written: s
 const LETTER: Record<string, string> = { "no-corruption": "C", "user-told": "T", "pinner-visible": "V", "recoverable": "R", "no-innocent-hang": "H" };
 
 const SHORT: Record<string, string> = {
-  "linux": "linux", "rfc-v1": "v1", "rfc-v2": "v2", "sticky,close=sigkill": "st/kill", "sticky,close=revoke": "st/revk",
-  "sticky,close=block": "st/block", "exclusive": "excl", "setlayout": "setlay", "mr-owned": "mr-own", "sigkill-optin": "killopt", "odp": "odp",
+  "linux": "linux", "rfc-v1": "v1", "rfc-v1,gup=2019": "v1/19", "rfc-v2": "v2", "sticky,close=sigkill": "st/kil", "sticky,close=revoke": "st/rev",
+  "sticky,close=block": "st/blk", "sticky,close=hold": "st/hld", "exclusive": "excl", "setlayout": "setlay", "mr-owned": "mr-own", "sigkill-optin": "killop", "odp": "odp",
 };
 
 /** A cell's text: `holds`, `n/a`, the failing properties with their shortest runs, and `?` when the search did not finish. */
@@ -31,7 +31,8 @@ function differs(c: VerdictCell): boolean {
 }
 
 export function verdictTable(cells: VerdictCell[], policies: string[], o: { wide: boolean; color: (s: string, bad: boolean) => string }): string {
-  const cellW = o.wide ? Math.max(10, ...policies.map((p) => p.length)) : 8;
+  // Narrow: 120 columns at most (a 20-wide name, then the cells), 8 wide when they fit.
+  const cellW = o.wide ? Math.max(10, ...policies.map((p) => p.length)) : Math.max(6, Math.min(8, Math.floor(99 / policies.length) - 1));
   const heads = policies.map((p) => (o.wide ? p : SHORT[p] ?? p.slice(0, cellW)));
   // Rows grouped by question (in the order the questions first appear), scripts in file order within each.
   const questions = [...new Set(cells.map((c) => c.question))];

@@ -3,6 +3,7 @@
 import type { Ev, Ret } from "./strace.js";
 import { fields, splitArgs, str, symbolic, num } from "./args.js";
 import { PInfo, procName } from "./tables.js";
+import { ScriptError } from "../scenario/error.js";
 
 /** One call, from its start to its return. */
 export interface Rec {
@@ -38,11 +39,14 @@ export function records(events: Ev[]): Item[] {
         return;
       case "resumed": {
         const p = pending.get(pid);
+        // strace writes `<... x resumed>` only after `x(... <unfinished ...>` of the same process.
+        if (p === undefined) throw new ScriptError(e.src, e.line, e.col, `${e.name} resumed, but this process has no ${e.name} written <unfinished ...> before it`);
+        if (p.ev.name !== e.name) throw new ScriptError(e.src, e.line, e.col, `${e.name} resumed, but the unfinished call of this process is ${p.ev.name} (line ${p.ev.line})`);
         pending.delete(pid);
-        const startEv = p?.ev;
+        const startEv = p.ev;
         out.push({ k: "rec", at: i, rec: {
-          name: e.name, args: (startEv?.args ?? "") + e.args, argCol: startEv?.argCol ?? e.argCol, ret: e.ret, dur: e.dur, pid,
-          start: p?.at ?? i, end: i, t0: startEv?.t ?? e.t, t1: e.t, src: e.src, line: startEv?.line ?? e.line, endLine: e.line,
+          name: e.name, args: startEv.args + e.args, argCol: startEv.argCol, ret: e.ret, dur: e.dur, pid,
+          start: p.at, end: i, t0: startEv.t, t1: e.t, src: e.src, line: startEv.line, endLine: e.line,
         } });
         return;
       }

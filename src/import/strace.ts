@@ -36,7 +36,8 @@ interface EvBase {
 export type Ev =
   | (EvBase & { k: "call"; name: string; args: string; argCol: number; ret: Ret; dur: number | null })
   | (EvBase & { k: "unfinished"; name: string; args: string; argCol: number })
-  | (EvBase & { k: "resumed"; name: string; args: string; argCol: number; ret: Ret; dur: number | null })
+  /** `col`: where `<...` stands, for an error about the call it resumes. */
+  | (EvBase & { k: "resumed"; name: string; args: string; argCol: number; col: number; ret: Ret; dur: number | null })
   | (EvBase & { k: "signal"; name: string; info: string })
   | (EvBase & { k: "exited"; code: number })
   | (EvBase & { k: "killed"; sig: string });
@@ -114,7 +115,7 @@ export function parseSource(src: LogSource, meta: { relative: boolean | null } =
       // Killed in the middle of a call: `<... open resumed> <unfinished ...>) = ?`.
       const killed = /^\s*<unfinished \.\.\.>\)\s*=\s*\?\s*$/.exec(tail);
       if (killed) {
-        out.push({ ...base, k: "resumed", name: rs[1]!, args: "", argCol: tailCol, ret: { val: "?", errno: null, aux: null, path: null }, dur: null });
+        out.push({ ...base, k: "resumed", name: rs[1]!, args: "", argCol: tailCol, col, ret: { val: "?", errno: null, aux: null, path: null }, dur: null });
         continue;
       }
       let close: number;
@@ -123,7 +124,7 @@ export function parseSource(src: LogSource, meta: { relative: boolean | null } =
       const r = /^\s*=\s*/.exec(tail.slice(close + 1));
       if (r === null) err(tailCol + close + 1, "expected = RESULT after the call");
       const { ret, dur } = retOf(tail.slice(close + 1 + r[0].length), tailCol + close + 1 + r[0].length, err);
-      out.push({ ...base, k: "resumed", name: rs[1]!, args: tail.slice(0, close), argCol: tailCol, ret, dur });
+      out.push({ ...base, k: "resumed", name: rs[1]!, args: tail.slice(0, close), argCol: tailCol, col, ret, dur });
       continue;
     }
     const cm = /^([A-Za-z_][A-Za-z0-9_]*|\?\?\?\?)\(/.exec(body);

@@ -80,17 +80,19 @@ function probeAnswers(): string[][] {
 }
 
 const SHORT: Record<string, string> = {
-  linux: "linux", "rfc-v1": "v1", "rfc-v2": "v2", sticky: "sticky", "sticky,close=revoke": "s,rev", "sticky,close=block": "s,blk",
+  linux: "linux", "rfc-v1": "v1", "rfc-v1,gup=2019": "v1/19", "rfc-v2": "v2", sticky: "sticky", "sticky,close=revoke": "s,rev", "sticky,close=block": "s,blk", "sticky,close=hold": "s,hold",
   exclusive: "excl", setlayout: "setl", "mr-owned": "mr", "sigkill-optin": "kill", odp: "odp",
 };
 
-/** The answers, as two tables of at most six policies each (a terminal is 80 columns wide). */
+/** The answers, as tables of at most six policies each (a terminal is 80 columns wide). */
 function errnoTable(): string {
   const cols = policyColumns();
   const a = probeAnswers();
-  const half = Math.ceil(cols.length / 2);
+  const per = Math.ceil(cols.length / Math.ceil(cols.length / 6));
+  const parts: string[][] = [];
+  for (let i = 0; i < cols.length; i += per) parts.push(cols.slice(i, i + per));
   const out: string[] = [];
-  for (const part of [cols.slice(0, half), cols.slice(half)]) {
+  for (const part of parts) {
     if (out.length > 0) out.push(".PP");
     out.push(".TS", "tab(@);", `l ${part.map(() => "l").join(" ")}.`, `case@${part.map((c) => SHORT[c] ?? c).join("@")}`, "_");
     a.forEach((row, i) => out.push(`${i + 1}@${part.map((c) => cell(row[cols.indexOf(c)]!)).join("@")}`));

@@ -1,9 +1,10 @@
 // Today's Linux and each proposal of the thread, as data plus small hooks that decide.
 // PROPOSALS.md (shared/docs) is the source; `choices` record where we had to choose.
-import { FL_LAYOUT, FL_EXCLUSIVE, FL_UNLOCK_PENDING } from "../kernel/include/state.js";
+import { FL_LAYOUT, FL_EXCLUSIVE } from "../kernel/include/state.js";
 import type { Hooks, PolicyDef, PinQuery, PinDecision, LayoutQuery, LayoutStep } from "./types.js";
 import { EINVAL, EOPNOTSUPP, EFAULT, EPERM, ETXTBSY, EDEADLK } from "../kernel/include/errno.js";
 import { F_LAYOUT, F_EXCLUSIVE } from "../kernel/include/uapi.js";
+import { SIGKILL } from "../kernel/include/signal_names.js";
 import { layoutLeases, heldLayout, leaseBreaking } from "../kernel/include/lease.js";
 
 type P = PolicyDef;
@@ -23,7 +24,15 @@ function linuxPin(q: PinQuery): PinDecision {
  * ext4_break_layouts), not just the range that changes.
  */
 function linuxLayout(q: LayoutQuery): LayoutStep[] {
-  return q.frees && q.dax ? [{ k: "waitIfPinned" }] : [];
+  return q.frees && q.dax ? [{ k: "waitIfPinned", range: false }] : [];
+}
+
+/**
+ * The RFCs' wait: RFC v1 patches 06 and 08 teach dax_layout_busy_page() a sub-range, so a
+ * change waits only on pinned pages it reaches (xfs_break_dax_layouts(inode, &retry, off, len)).
+ */
+function rangeWait(q: LayoutQuery): LayoutStep[] {
+  return q.frees && q.dax ? [{ k: "waitIfPinned", range: true }] : [];
 }
 
 const BASE: Omit<Hooks, "leaseArg" | "longtermPin" | "layoutChange"> = {
@@ -61,15 +70,28 @@ export const LINUX: P = {
   layoutChange: linuxLayout,
 };
 
+/**
+ * The 2019 GUP rules (before 6.5's writable_file_mapping_allowed): FOLL_LONGTERM refused only
+ * FS-DAX VMAs, so a write pin of ext4 or xfs page cache was allowed (case 2a of the cover
+ * letter: the filesystem would write back bounce-buffered snapshots of the pinned page).
+ */
+function pin2019(dax: (q: PinQuery) => PinDecision) {
+  return (q: PinQuery): PinDecision => (q.dax ? dax(q) : { ok: true, lease: -1 });
+}
+
 /** rfc-v1: F_LAYOUT exported, no conflict with opens. */
 function v1LeaseArg(arg: number): number {
   return arg === F_LAYOUT ? FL_LAYOUT : -EINVAL;
 }
 
-/** RFC v1 patch 04: a FOLL_LONGTERM pin of FS-DAX needs a layout lease on the file (mapping_inode_has_layout). */
+/**
+ * RFC v1 patch 04: a FOLL_LONGTERM pin of FS-DAX needs a layout lease on the file
+ * (mapping_inode_has_layout walks flc_lease for any FL_LAYOUT entry: whoever set it, and
+ * whether or not a break is pending).
+ */
 function v1Pin(q: PinQuery): PinDecision {
   if (!q.dax) return linuxPin(q);
-  const l = layoutLeases(q.leases).find((x) => !(x.flags & FL_UNLOCK_PENDING));
+  const l = layoutLeases(q.leases)[0];
   return l === undefined ? { ok: false, err: EPERM } : { ok: true, lease: l.id };
 }
 
@@ -89,12 +111,18 @@ const RFC_V1: P = {
     "ext4 and xfs truncate and hole punch break layout leases (SIGIO, wait up to fs.lease-break-time), then fail with ETXTBSY if a page of the sub-range is pinned; unpinned pages are truncated.",
     "A broken or released lease stays gone: later pins fail with EPERM; existing pins stay and truncate keeps failing.",
   ],
-  choices: ["Any layout lease on the file allows a pin (mapping_inode_has_layout), whoever holds it.", "Only truncate, punch, collapse, insert and zero range break layouts; allocating writes do not."],
+  choices: [
+    "Any layout lease on the file allows a pin (mapping_inode_has_layout), whoever holds it, a lease whose break is pending included (patch 04 looks at FL_LAYOUT only).",
+    "Only truncate, punch, collapse, insert and zero range break layouts; allocating writes do not.",
+    "gup=today (the default) keeps 6.5's rule, write pins of ext4/xfs page cache EFAULT, so case 2a (page cache) cannot run; gup=2019 allows them as the kernel the series was written against did (only FS-DAX was refused). The series leaves page cache alone (\"NOTE: this patch set does not address this path\"): a truncate orphans the pinned page, and the model writes the device's writes through to the file while the page is attached, as the bounce-buffer writeback of case 2a would.",
+  ],
   sources: ["20190606014544.8339-1-ira.weiny@intel.com"],
-  options: {},
+  options: { gup: ["today", "2019"] },
+  plainDefault: true,
   leaseArg: v1LeaseArg,
   longtermPin: v1Pin,
   layoutChange: v1Layout,
+  configure: (opts) => (opts.gup === "2019" ? { longtermPin: pin2019(v1Pin) } : {}),
 };
 
 function exclusiveArgs(arg: number): number {
@@ -125,12 +153,12 @@ const EXCLUSIVE: P = {
     "Not DAX-only: the same on every filesystem. Several processes may hold layout leases on one file.",
     "FS-DAX pins need a layout lease (plain or exclusive) set by the pinning process (EPERM).",
   ],
-  choices: ["A plain lease is enough to pin; holding pins across a recall is the holder's fault, and the truncate then waits for the pins."],
+  choices: ["A plain lease is enough to pin; holding pins across a recall is the holder's fault, and the truncate then waits for the pinned pages it reaches (only those: the RFCs' sub-range dax_layout_busy_page)."],
   sources: ["Dave Chinner, June 2019 (seed thread)", "RFC v2 patch 02", "LPC 2019"],
   options: {},
   leaseArg: exclusiveArgs,
   longtermPin: heldPin(false),
-  layoutChange: (q) => [{ k: "breakLayout", own: 0, exclusive: "refuse", skipPinned: false }, ...linuxLayout(q)],
+  layoutChange: (q) => [{ k: "breakLayout", own: 0, exclusive: "refuse", skipPinned: false }, ...rangeWait(q)],
 };
 
 const RFC_V2: P = {
@@ -149,7 +177,7 @@ const RFC_V2: P = {
   options: {},
   leaseArg: exclusiveArgs,
   longtermPin: heldPin(true),
-  layoutChange: (q) => (q.dax ? [{ k: "breakLayout", own: -EDEADLK, exclusive: "refuse", skipPinned: false }, ...linuxLayout(q)] : linuxLayout(q)),
+  layoutChange: (q) => (q.dax ? [{ k: "breakLayout", own: -EDEADLK, exclusive: "refuse", skipPinned: false }, ...rangeWait(q)] : linuxLayout(q)),
   pinsHoldLeasedFile: true,
   filePinsView: true,
 };
@@ -182,14 +210,17 @@ const STICKY: P = {
     "Truncate and punch signal the holders; over pinned pages they fail (ETXTBSY); a lease with pins is never timed out.",
     "Last fput of the leased file while pins remain: close=sigkill kills the pinners, close=revoke revokes their memory regions (device disassociate), close=block makes close(2) sleep until they are released.",
     "The admin may revoke one RDMA context (revoke_context) or every context pinning one file (revoke_file): disassociated, IBV_EVENT_DEVICE_FATAL; memoryN/pinned_by lists who pins a memory block.",
+    "close=hold is Jan Kara's 12 June variant: each pin holds a reference to the leased struct file, so there is no last fput while pins remain (no special close: the lease stays with the pins after close and munmap), F_UNLCK blocks until the pins are gone, and /proc/<pid>/file_pins lists the pinned files per owner.",
   ],
   choices: [
     "A lease with no pins left behaves as in rfc-v1 (break, wait, then the sub-range check).",
     "close=block applies to close(2); at exit or munmap the last fput acts as close=revoke, since a dying process cannot sleep forever.",
     "close=sigkill kills the processes that registered the pins, not every process sharing the context.",
+    "close=sigkill is the default: the thread's first sticky proposal (Jan Kara and Dan Williams, 6 June), and the first close= choice of the project's summary of the proposals. That summary's \"the pin holds the leased struct file\" is close=hold, the 12 June variant, which leaves nothing for close= to decide.",
+    "close=hold's /proc view is RFC v2's /proc/<pid>/file_pins format (Jan asked for \"a sane new proc interface\" and named none); the pins are held by the RDMA context or the ring, as in RFC v2.",
   ],
-  sources: ["Jan Kara, June 2019 (seed thread)", "Dan Williams, June 2019", "20190814101714.GA26273@quack2.suse.cz", "20190817022603.GW6129@dread.disaster.area"],
-  options: { close: ["sigkill", "revoke", "block"] },
+  sources: ["Jan Kara, June 2019 (seed thread)", "Jan Kara, 12 June 2019 (seed msg 24)", "Dan Williams, June 2019", "20190814101714.GA26273@quack2.suse.cz", "20190817022603.GW6129@dread.disaster.area"],
+  options: { close: ["sigkill", "revoke", "block", "hold"] },
   leaseArg: v1LeaseArg,
   longtermPin: heldPin(false),
   layoutChange: keepPinnedLeases(true),
@@ -199,6 +230,8 @@ const STICKY: P = {
   adminRevoke: true,
   memoryBlockView: true,
   configure: (opts) => {
+    // close=hold: the pins keep the leased file, so its last fput waits for them (nothing to decide).
+    if (opts.close === "hold") return { closeWithPins: () => "drop", pinsHoldLeasedFile: true, filePinsView: true };
     const close = opts.close === "revoke" ? "revoke" : opts.close === "block" ? "block" : "sigkill";
     return { closeWithPins: () => close };
   },
@@ -214,6 +247,9 @@ const SETLAYOUT: P = {
   ],
   choices: ["Whole-file layouts only (Jan Kara: ranges in the API, start=0 and end=EOF until supported); an F_WRLCK layout behaves as F_RDLCK."],
   sources: ["Jeff Layton, 9 Jun 2019 and 14 Aug 2019", "20191003084359.GB17911@quack2.suse.cz"],
+  options: {},
+  plainDefault: false,
+  configure: undefined,
   leaseArg: noLayoutArgs,
   setlayout: true,
 };
@@ -224,16 +260,21 @@ const MR_OWNED: P = {
   summary: "Jason Gunthorpe: the layout lease moves to the RDMA memory region that pins under it; the MR, not the file, keeps it.",
   rules: [
     "FS-DAX pins need a layout lease set by the pinning process (EPERM); the lease then belongs to the MR: it outlives close() and goes with ibv_dereg_mr.",
+    "F_UNLCK of a lease the MR owns fails with EAGAIN, as generic_delete_lease answers a file that holds no lease: the file can no longer drop it.",
     "A truncate or punch over pages an MR pins fails with ETXTBSY, and the MR's process gets SIGIO; leases without pins break as in rfc-v1.",
     "rdma resource show mr and lsof name the file each MR pins.",
     "The admin may revoke one RDMA context (revoke_context) or every context pinning one file (revoke_file): disassociated, IBV_EVENT_DEVICE_FATAL.",
   ],
-  choices: ["The MR cannot give the lease back on request, so there is no wait: the layout change fails at once."],
+  choices: [
+    "The MR cannot give the lease back on request, so there is no wait: the layout change fails at once.",
+    "Any pin set owns the lease it was taken under, io_uring fixed buffers too (the model's pins hold the leased file the same way); F_GETLEASE on the file still answers F_LAYOUT, since the lease stays on the inode set through that file.",
+  ],
   sources: ["Jason Gunthorpe, June 2019 (seed thread)"],
   options: {},
   leaseArg: v1LeaseArg,
   longtermPin: heldPin(false),
   layoutChange: keepPinnedLeases(false),
+  unlock: (l) => (l.pins > 0 ? "owned" : "go"),
   pinsHoldLeasedFile: true,
   mrFileView: true,
   adminRevoke: true,
@@ -242,18 +283,22 @@ const MR_OWNED: P = {
 const SIGKILL_OPTIN: P = {
   ...BASE,
   name: "sigkill-optin",
-  summary: "Dan Williams: an exclusive layout lease is an opt-in to be killed; a third party's layout change kills the holder instead of failing.",
+  summary: "Dan Williams: an exclusive layout lease, taken after F_SETSIG SIGKILL, is an opt-in to be killed; a third party's layout change kills the holder instead of failing.",
   rules: [
-    "F_LAYOUT|F_EXCLUSIVE needs F_SETSIG first (EINVAL otherwise); FS-DAX pins need that lease, set by the pinning process (EPERM).",
+    "F_LAYOUT|F_EXCLUSIVE needs F_SETSIG SIGKILL first (EINVAL without it, or with another signal); FS-DAX pins need that lease, set by the pinning process (EPERM).",
     "A layout change by another process SIGKILLs the exclusive holders, recalls plain layout leases as rfc-v1 does, then goes on once the killed holders' leases and pins are gone.",
     "The holder's own layout change over its pinned pages fails with EDEADLK.",
   ],
-  choices: ["The change waits for the killed holder's pins to be released (they go when its RDMA context closes)."],
+  choices: [
+    "The opt-in is F_SETSIG with SIGKILL itself (\"opt-in to SIGKILL via F_SETSIG\"): a catchable signal such as SIGUSR1 opts in to nothing. It is checked when the exclusive lease is taken; the kill is SIGKILL whatever F_SETSIG says later.",
+    "The change waits for the killed holder's pins to be released (they go when its RDMA context closes).",
+  ],
   sources: ["Dan Williams, June 2019 (seed thread)"],
   options: {},
+  // "opt-in to SIGKILL via F_SETSIG": the file's F_SETSIG signal must be SIGKILL itself.
   leaseArg: (arg, signum) => {
     const k = exclusiveArgs(arg);
-    if (k > 0 && (k & FL_EXCLUSIVE) && signum === 0) return -EINVAL;
+    if (k > 0 && (k & FL_EXCLUSIVE) && signum !== SIGKILL) return -EINVAL;
     return k;
   },
   longtermPin: heldPin(true),
@@ -264,7 +309,7 @@ const SIGKILL_OPTIN: P = {
       ...(q.ownExclusive && q.frees ? [{ k: "refuseIfPinned", err: EDEADLK } as const] : []),
       { k: "killExclusiveHolders" },
       { k: "breakLayout", own: 0, exclusive: "wait", skipPinned: false },
-      ...linuxLayout(q),
+      ...rangeWait(q),
     ];
   },
 };

@@ -42,7 +42,8 @@ export function policyVariants(): string[] {
   for (const p of ALL) {
     const opts = Object.entries(p.options);
     if (opts.length === 0) { out.push(p.name); continue; }
-    for (const [k, vals] of opts) for (const v of vals) out.push(`${p.name},${k}=${v}`);
+    if (p.plainDefault === true) out.push(p.name);
+    for (const [k, vals] of opts) for (const v of p.plainDefault === true ? vals.slice(1) : vals) out.push(`${p.name},${k}=${v}`);
   }
   return out;
 }

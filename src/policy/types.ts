@@ -13,6 +13,8 @@ export interface PolicyDoc {
   sources: string[];
   /** Options as `name=value` (e.g. close=revoke): the allowed values, the first is the default. */
   options: Record<string, string[]>;
+  /** The defaults' verdict column is the bare name (`rfc-v1`, not `rfc-v1,gup=today`): an option added later that leaves the policy's old column as it was. */
+  plainDefault?: boolean;
 }
 
 /** What a long-term pin of a file's pages may see. */
@@ -57,8 +59,12 @@ export type LayoutStep =
   | { k: "breakLayout"; own: number; exclusive: "refuse" | "wait"; skipPinned: boolean }
   /** Fail with `err` if a page of the changed range is pinned. */
   | { k: "refuseIfPinned"; err: number }
-  /** dax_break_layout: sleep until no page of the file is pinned (FS-DAX only). */
-  | { k: "waitIfPinned" };
+  /**
+   * dax_break_layout: sleep until no pinned DAX page is left in the way (FS-DAX only): any
+   * page of the file (today's dax_break_layout_inode), or only the changed range (`range`:
+   * the sub-range dax_layout_busy_page_range of the RFCs' patch 06).
+   */
+  | { k: "waitIfPinned"; range: boolean };
 
 /** What the last reference to a leased file with pins does (sticky's close=). */
 export type CloseWithPins = "drop" | "sigkill" | "revoke" | "block";
@@ -66,8 +72,12 @@ export type CloseWithPins = "drop" | "sigkill" | "revoke" | "block";
 export interface Hooks {
   /** F_SETLEASE with an argument beyond F_RDLCK/F_WRLCK/F_UNLCK: the FL_ kind flags, or -errno. `signum` is the file's F_SETSIG. */
   leaseArg(arg: number, signum: number): number;
-  /** F_SETLEASE F_UNLCK of `l`: go on, or sleep until its pins are gone. */
-  unlock(l: Lease): "go" | "waitUnpin";
+  /**
+   * F_SETLEASE F_UNLCK of `l`: go on, sleep until its pins are gone, or find that the lease is
+   * no longer the file's to drop (it belongs to the pins: the call fails as generic_delete_lease
+   * does for a file without a lease, EAGAIN).
+   */
+  unlock(l: Lease): "go" | "waitUnpin" | "owned";
   /** A long-term pin (FOLL_LONGTERM) of a file's pages. */
   longtermPin(q: PinQuery): PinDecision;
   /** The plan of a layout change. */

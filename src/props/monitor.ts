@@ -1,7 +1,7 @@
 // The five properties along one run (`daxlease run`): the predicates after every step, each
 // property reported at the first step where it failed. A failing property is a finding about
 // the policy, not an error of the run. The explorer judges the same predicates on its graph.
-import type { KState } from "../kernel/include/state.js";
+import type { KState, Proc } from "../kernel/include/state.js";
 import { PState } from "../kernel/include/state.js";
 import { cloneState } from "../kernel/snapshot.js";
 import { tick } from "../kernel/entry.js";
@@ -13,8 +13,13 @@ export { PROPERTIES } from "./names.js";
 export type { Outcome } from "./recoverable.js";
 export interface Violation { line: number; property: string; detail: string }
 
+/** A lease break that has no timeout only because fs.lease-break-time <= 0 (it counts all the same: EXPLORATION.md). */
+function untimedBySysctl(s: KState, p: Proc): boolean {
+  return untimed(p) && p.wait!.kind === "lease" && s.leaseBreakTime <= 0;
+}
+
 /** A sleep: where it began, in which call, how many processes had been killed then; whether it had no timeout at some point; whether its process held a lease or a pin when it began. */
-interface Hang { line: number; call: string; killed: number; untimed: boolean; guilty?: boolean }
+interface Hang { line: number; call: string; killed: number; untimed: boolean; guilty?: boolean; sysctl?: boolean }
 
 export class Monitor {
   readonly violations: Violation[] = [];
@@ -55,15 +60,16 @@ export class Monitor {
         if (w !== undefined && w.untimed && killed > w.killed) this.hang(p.name, w);
         this.waits.delete(p.pid);
       } else if (w === undefined) {
-        if (!holdsLeaseOrPin(s, p)) this.waits.set(p.pid, { line, call: callOf(p.pid), killed, untimed: untimed(p) });
+        if (!holdsLeaseOrPin(s, p)) this.waits.set(p.pid, { line, call: callOf(p.pid), killed, untimed: untimed(p), sysctl: untimedBySysctl(s, p) });
         else this.waits.set(p.pid, { line, call: "", killed, untimed: false, guilty: true });
-      } else if (untimed(p)) w.untimed = true;
+      } else if (untimed(p)) { w.untimed = true; w.sysctl ||= untimedBySysctl(s, p); }
     }
   }
 
   private hang(name: string, w: Hang) {
     if (w.guilty) return;
-    this.add(w.line, "no-innocent-hang", `${name} waits in ${w.call} ${w.untimed ? "with no timeout " : ""}while holding no lease and no pin`);
+    const why = w.sysctl === true ? " (fs.lease-break-time=0 gives this wait no timeout)" : "";
+    this.add(w.line, "no-innocent-hang", `${name} waits in ${w.call} ${w.untimed ? "with no timeout " : ""}while holding no lease and no pin${why}`);
   }
 
   /** After the last step: a sleep that time alone cannot end is a hang (the explorer asks the same of every state). */

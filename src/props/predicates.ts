@@ -48,17 +48,27 @@ export function corruption(s: KState): string | null {
   return null;
 }
 
+/** `p` holds a reference to the pins' owner file: a descriptor, or a mapping of it (a ring's). */
+function holdsOwner(p: Proc, ps: PinSet): boolean {
+  return p.fds.includes(ps.ctx) || p.vmas.some((v) => v.file === ps.ctx);
+}
+
 /**
- * The live processes that an admin view names for a pinned file, and that can release
- * the pin (they registered it or hold its owner: the RDMA context or the ring).
+ * The live processes that an admin view names for a pinned file, and that hold a reference
+ * keeping the pins: the pins' owner, the RDMA context (an MR's pins, and RFC v2's file_pins,
+ * go when its last reference does) or the io_uring ring. Having registered the pins is not
+ * enough: after a fork the registrant may have closed the context that another process
+ * keeps (`rdma` still names the registrant, as restrack does).
  * The views: lsof (the file open or mapped), /proc/locks (its leases), RFC v2's
  * /proc/<pid>/file_pins, and under mr-owned the file in `rdma resource show mr`.
  * Pins of anonymous memory name no file: the rdma tool's pid (or the ring's holders) do, and
  * under sticky the memory-block view (memoryN/pinned_by), which names the context's holders.
+ * `mustHold` false: the registrant counts too, holder or not (whom an admin reading rdma
+ * would kill).
  */
-export function namedPinners(s: KState, ps: PinSet): Proc[] {
+export function namedPinners(s: KState, ps: PinSet, mustHold = true): Proc[] {
   const out: Proc[] = [];
-  const related = (p: Proc | undefined): p is Proc => p !== undefined && alive(p) && (p.pid === ps.pid || p.fds.includes(ps.ctx));
+  const related = (p: Proc | undefined): p is Proc => p !== undefined && alive(p) && (holdsOwner(p, ps) || (!mustHold && p.pid === ps.pid));
   const add = (p: Proc | undefined) => { if (related(p) && !out.includes(p)) out.push(p); };
   const inos = new Set<number>();
   for (let i = 3; i < ps.pinned.length; i += 4) inos.add(ps.pinned[i]!);

@@ -89,7 +89,7 @@ function recoverableAhead(s: KState, out: Outcome): string | null {
   if (!s.pinsets.some((ps) => ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino))) return null;
   const c = cloneState(s);
   const named = new Set<number>();
-  for (const ps of c.pinsets) if (ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino)) for (const q of namedPinners(c, ps)) named.add(q.pid);
+  for (const ps of c.pinsets) if (ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino)) for (const q of namedPinners(c, ps, false)) named.add(q.pid);
   // /proc/locks names the holders of the layout leases on the file.
   for (const l of c.inodes[inode.ino]!.leases) { const q = procByPid(c, l.pid); if (q !== null && alive(q)) named.add(q.pid); }
   for (const q of c.procs) if (named.has(q.pid)) sendSignal(c, q, { signo: SIGKILL, code: SI_USER, fd: 0, band: 0 });
@@ -115,13 +115,18 @@ function targetInode(s: KState, p: Proc, out: Outcome): Inode | null {
   return s.inodes[s.files[p.fds[fd]!]!.ino] ?? null;
 }
 
-/** The original caller died with the pinners: a root process makes the same change by path. */
+/**
+ * The original caller died with the pinners: a root process makes the same change by path.
+ * A file with no name left (unlinked) cannot be reached so; once its pins are gone the last
+ * reference frees it whole, which is all the change could have asked (the refused call was
+ * the pinner's own, say on a file it unlinked).
+ */
 function adminRetry(c: KState, inode: Inode, out: Outcome): boolean {
-  // Unlinked and evicted with its last holder: nothing is left to change. Unlinked but
-  // still held: no path reaches it; recovered if the pins on it are gone.
+  // Unlinked and evicted with its last holder: nothing is left to change. Unlinked (or its
+  // name now another file's) but still held: no path reaches it; recovered once its pins are gone.
   const ci = c.inodes[inode.ino];
   if (ci == null) return true;
-  if (ci.nlink === 0) return !c.pinsets.some((ps) => ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino));
+  if (ci.nlink === 0 || c.dents[inode.path] !== inode.ino) return !c.pinsets.some((ps) => ps !== null && pinCount(ps) > 0 && pinsOn(ps, inode.ino));
   let pid = 1000;
   for (const q of c.procs) if (q.pid >= pid) pid = q.pid + 1;
   const admin = cloneProc(c.procs[0]!);

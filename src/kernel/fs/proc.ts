@@ -68,13 +68,20 @@ export function lsofLines(s: KState, path: string): string[] {
   return out;
 }
 
-/** rdma resource show mr: one line per memory region, with the pid that registered it. */
+/**
+ * rdma resource show mr: one line per memory region, with the task that registered it
+ * (ib_uverbs_reg_mr: rdma_restrack_set_name(res, NULL) keeps `current`; a fork or a passed
+ * context does not change it). nldev.c fill_res_name_pid prints task_pid_vnr(res->task),
+ * and no pid once that task is dead.
+ */
 export function rdmaLines(s: KState, what: string): string[] | null {
   if (what.trim().replace(/\s+/g, " ") !== "resource show mr") return null;
   const out: string[] = [];
   for (const ps of s.pinsets) {
     if (ps === null || ps.kind !== "mr" || ps.dead) continue;
-    let line = `mrn ${ps.id} mrlen ${ps.len} pdn ${ps.pd} pid ${nameOf(s, ps.pid)}`;
+    const reg = s.procs.find((p) => p.pid === ps.pid);
+    let line = `mrn ${ps.id} mrlen ${ps.len} pdn ${ps.pd}`;
+    if (reg !== undefined && alive(reg)) line += ` pid ${reg.name}`;
     if (ps.odp) line += " odp";
     if (s.pol.mrFileView) for (const f of [...new Set(ps.files)]) line += ` file ${f}`;
     out.push(line);

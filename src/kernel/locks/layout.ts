@@ -73,9 +73,11 @@ export function layoutChange(s: KState, p: Proc, inode: Inode, start: number, en
       case "refuseIfPinned":
         if (pinnedInRange(s, inode, start, end)) return -step.err;
         break;
-      case "waitIfPinned":
-        if (dax && pinnedInRange(s, inode, 0, Number.MAX_SAFE_INTEGER)) return daxWait(p, inode, 0, Number.MAX_SAFE_INTEGER, redo);
+      case "waitIfPinned": {
+        const [from, to] = step.range ? [start, end] : [0, Number.MAX_SAFE_INTEGER];
+        if (dax && pinnedInRange(s, inode, from, to)) return daxWait(p, inode, from, to, redo);
         break;
+      }
     }
   }
   return 0;

@@ -259,7 +259,9 @@ export function fcntlSetlease(s: KState, p: Proc, fd: number, f: OpenFile, arg: 
     const apart = s.pol.setlayout;
     const l = inode.leases.find((x) => x.file === f.id && !(apart && x.kind & FL_LAYOUT));
     if (l === undefined) return -EAGAIN;
-    if (s.pol.unlock(l) === "waitUnpin") return waitUnpin(s, p, l, "fcntl", [fd, F_SETLEASE, F_UNLCK]);
+    const how = s.pol.unlock(l);
+    if (how === "waitUnpin") return waitUnpin(s, p, l, "fcntl", [fd, F_SETLEASE, F_UNLCK]);
+    if (how === "owned") return -EAGAIN;
     leaseModify(s, inode, l, F_UNLCK);
     return 0;
   }

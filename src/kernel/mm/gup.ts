@@ -97,8 +97,18 @@ export function pinUserPages(s: KState, p: Proc, addr: number, len: number, writ
     }
     const { inode, index } = bk;
     const m = s.mounts[inode.mnt]!;
+    if (isDax(s, inode) && !write && daxHole(s, inode, index)) {
+      // fs/dax.c dax_fault_iter: a read fault on a hole or an unwritten extent maps the zero
+      // page (dax_load_hole), not a block. The pin holds that page: a later write to the file
+      // allocates a block the device never sees, and truncate has nothing of it to wait for.
+      const g = newPage(s, -1, -1, "");
+      g.pins++;
+      out.pinned.push(PIN_PAGE, -1, g.id, -1);
+      out.files.push("[zero page]");
+      continue;
+    }
     if (isDax(s, inode)) {
-      // The fault allocates a missing block: on FS-DAX the page is the block.
+      // A write fault allocates a missing block: on FS-DAX the page is the block.
       while (inode.map.length <= index) inode.map.push(-1);
       if (inode.map[index]! < 0) {
         const b = allocBlock(m, inode.ino);
@@ -129,6 +139,12 @@ export function pinUserPages(s: KState, p: Proc, addr: number, len: number, writ
   s.pinAcquired += out.pinned.length / 4;
   if (out.pinned.length > 0) trace("pin");
   return out;
+}
+
+/** No written block behind file page `index`: a hole, or an unwritten extent (IOMAP_HOLE, IOMAP_UNWRITTEN). */
+function daxHole(s: KState, inode: Inode, index: number): boolean {
+  const b = index < inode.map.length ? inode.map[index]! : -1;
+  return b < 0 || s.mounts[inode.mnt]!.unwritten[b] === 1;
 }
 
 function readBlock(s: KState, inode: Inode, index: number): string {
