@@ -6,6 +6,7 @@ import type { Scenario, CallStep } from "../scenario/ast.js";
 import type { Machine, MState, Move, StepOut, CallOut } from "../machine/machine.js";
 import { BLOCKED, PState, FK_INODE } from "../kernel/include/state.js";
 import { DIED } from "../kernel/entry.js";
+import { procFds } from "../kernel/fs/file.js";
 import { fmtResult, fmtErrno } from "../scenario/notation.js";
 import { quoteBytes } from "../scenario/lex.js";
 import { signalName } from "../kernel/include/signal_names.js";
@@ -207,7 +208,7 @@ export function describe(m: Machine, st: MState): string[] {
     const state = p.state === PState.Exited ? `exited with ${p.code}` : p.state === PState.Killed ? `killed by ${signalName(p.code)}`
       : p.wait !== null ? `asleep in ${p.wait.call || "its call"} (${p.wait.kind}${p.wait.wake >= 0 ? `, times out in ${p.wait.wake - k.now} ms` : ", no timeout"})` : "running";
     out.push(`${p.name}: ${state}`);
-    p.fds.forEach((id, fd) => { if (id >= 0 && fd > 2) out.push(`${p.name} fd ${fd}: ${fileName(id)}`); });
+    procFds(k, p).forEach((id, fd) => { if (id >= 0 && fd > 2) out.push(`${p.name} fd ${fd}: ${fileName(id)}`); });
     for (const v of p.vmas) out.push(`${p.name} maps 0x${v.start.toString(16)}-0x${v.end.toString(16)}: ${v.file >= 0 ? fileName(v.file) : "anonymous"}`);
   }
   for (const inode of k.inodes) {

@@ -59,7 +59,7 @@ export const DIED = -0x7ffffffe;
 export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], child?: ForkChild): SysResult {
   switch (name) {
     // do_dentry_open: the RDMA context has no FMODE_CAN_ODIRECT.
-    case "open": return { ret: str(a[0]) === UVERBS_PATH ? (n(a[1]) & U.O_DIRECT ? -EINVAL : openSpecial(s, p, FK_UVERBS, UVERBS_PATH)) : sysOpen(s, p, str(a[0]), n(a[1]), n(a[2])) };
+    case "open": return { ret: str(a[0]) === UVERBS_PATH ? (n(a[1]) & U.O_DIRECT ? -EINVAL : openSpecial(s, p, FK_UVERBS, UVERBS_PATH, (n(a[1]) & U.O_CLOEXEC) !== 0)) : sysOpen(s, p, str(a[0]), n(a[1]), n(a[2])) };
     case "openat": return { ret: sysOpen(s, p, str(a[1]), n(a[2]), n(a[3]), startDir(s, p, n(a[0]), str(a[1]))) };
     case "close": return { ret: sysClose(s, p, n(a[0])) };
     case "dup": return { ret: sysDup(s, p, n(a[0])) };

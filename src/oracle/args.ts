@@ -3,7 +3,7 @@
 // Paths go to the kernel as written: the agents live in the run's own tree, where the
 // kernel itself resolves them.
 import type { Arg, Scenario, Step } from "../scenario/ast.js";
-import { CALLS, openFlagValue, symValue } from "../scenario/calls.js";
+import { CALLS, openFlagValue, symValue, FD_FLAGS } from "../scenario/calls.js";
 import { signalByName } from "../kernel/include/signal_names.js";
 import * as U from "../kernel/include/uapi.js";
 import { CAP_NAMES } from "../kernel/include/caps.js";
@@ -120,6 +120,7 @@ function fcntlArg(cmd: string, a: Arg | undefined, ctx: Ctx): number {
     case "F_SETSIG": return sig(a);
     case "F_SETOWN": return a.k === "sym" && typeof a.v[0] === "string" ? ctx.pid(a.v[0]) : num(a);
     case "F_SETFL": return openFlagValue(a);
+    case "F_SETFD": return symValue(a, FD_FLAGS);
     default: return num(a);
   }
 }

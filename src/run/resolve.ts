@@ -1,6 +1,6 @@
 // Turns a call's written arguments into the raw values a syscall takes.
 import type { Arg, Step } from "../scenario/ast.js";
-import { CALLS, openFlagValue, symValue, IBV_ACCESS_FLAGS } from "../scenario/calls.js";
+import { CALLS, openFlagValue, symValue, IBV_ACCESS_FLAGS, FD_FLAGS } from "../scenario/calls.js";
 import { ScriptError } from "../scenario/error.js";
 import * as U from "../kernel/include/uapi.js";
 import { signalByName } from "../kernel/include/signal_names.js";
@@ -51,6 +51,7 @@ export function resolveArgs(ctx: ResolveCtx, step: Extract<Step, { k: "call" }>)
         if (cmd === "F_SETSIG") return signalByName(String((a as { v: unknown[] }).v[0])) ?? -1;
         if (cmd === "F_SETOWN") return ctx.pidOf(String((a as { v: unknown[] }).v[0]));
         if (cmd === "F_SETFL") return openFlagValue(a);
+        if (cmd === "F_SETFD") return symValue(a, FD_FLAGS);
         if (cmd === "F_SETLAYOUT") return symValue(a, U.LEASE_TYPES);
         return num(ctx, step, a);
       case "proc":

@@ -87,6 +87,9 @@ const OPEN_TABLE: Record<string, number> = Object.fromEntries([
   ["O_RDONLY", U.O_RDONLY], ["O_WRONLY", U.O_WRONLY], ["O_RDWR", U.O_RDWR], ...U.OPEN_FLAGS,
 ]);
 
+/** F_SETFD's flags (include/uapi/asm-generic/fcntl.h). */
+export const FD_FLAGS: Record<string, number> = { FD_CLOEXEC: U.FD_CLOEXEC };
+
 export function openFlagValue(a: Arg): number {
   return symValue(a, OPEN_TABLE, U.OPEN_FLAG_ALIASES);
 }
@@ -168,6 +171,8 @@ function checkFcntlArg(cmd: string | null, a: Arg, procs: Set<string>): string |
       return checkArg("proc", a, procs, null);
     case "F_SETFL":
       return flagsOf(a, OPEN_TABLE, "open flag", U.OPEN_FLAG_ALIASES);
+    case "F_SETFD":
+      return flagsOf(a, FD_FLAGS, "descriptor flag");
     case "F_SETLAYOUT":
       return a.k === "num" ? null : flagsOf(a, U.LEASE_TYPES, "layout type");
     default:

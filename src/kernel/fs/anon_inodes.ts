@@ -7,8 +7,8 @@ import { allocFd, installFd } from "./file.js";
 import { newInode } from "./inode.js";
 
 /** open("/dev/infiniband/uverbs0") and io_uring_setup: a file with no data, on an inode outside every mount. */
-export function openSpecial(s: KState, p: Proc, kind: number, path: string): number {
-  const fd = allocFd(p, 0);
+export function openSpecial(s: KState, p: Proc, kind: number, path: string, cloexec = false): number {
+  const fd = allocFd(s, p, 0);
   if (fd < 0) return fd;
   let inode: Inode | null;
   if (kind === FK_IO_URING) {
@@ -25,9 +25,9 @@ export function openSpecial(s: KState, p: Proc, kind: number, path: string): num
   if (id < 0) id = s.files.length;
   // open(2) forces O_LARGEFILE (build_open_flags); io_uring_setup's file does not get it.
   const flags = kind === FK_IO_URING ? O_RDWR : O_RDWR | O_LARGEFILE;
-  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false, sqEntries: 0 };
+  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false, sqEntries: 0, obj: -1, sock: null };
   inode.refs++;
   inode.writecount++;
-  installFd(p, fd, id);
+  installFd(s, p, fd, id, cloexec);
   return fd;
 }

@@ -8,7 +8,7 @@ import {
   pathParent, pathLookup, walkLast, permission, dirAttrs, dentKey, mountDir, ROOT, OUTER_DIR, LAST_NORM, PATH_MAX,
   MAY_EXEC, MAY_READ, MAY_WRITE, type Dir,
 } from "./namei.js";
-import { allocFd, allocFile, fput, fget, installFd, releaseFd, inodeOf, fileOf } from "./file.js";
+import { allocFd, allocFile, fput, fgetRaw, installFd, releaseFd, inodeOf, fileOf, fdtOf } from "./file.js";
 import { FK_INODE } from "../include/state.js";
 import { ModelBug } from "../include/assert.js";
 import { newInode, iput } from "./inode.js";
@@ -21,17 +21,18 @@ const UMASK = 0o022;
 export function sysOpen(s: KState, p: Proc, path: string, flags: number, mode: number, start: Dir | number = ROOT): number {
   if (path.length >= PATH_MAX) return -ENAMETOOLONG;
   if (path === "") return -ENOENT;
-  const fd = allocFd(p, 0);
+  const fd = allocFd(s, p, 0);
   if (fd < 0) return fd;
   const r = openFile(s, p, path, flags, mode, fd, start);
-  if (r < 0 && r !== BLOCKED) releaseFd(p, fd);
+  if (r < 0 && r !== BLOCKED) releaseFd(s, p, fd);
   return r;
 }
 
 /** path_init for a descriptor-relative path: the directory of `dirfd` (EBADF, ENOTDIR), or the cwd "/". */
 export function startDir(s: KState, p: Proc, dirfd: number, path: string): Dir | number {
   if (path.startsWith("/") || dirfd === U.AT_FDCWD) return ROOT;
-  const f = fget(s, p, dirfd);
+  // path_init: fdget_raw, so an O_PATH descriptor of a directory will do.
+  const f = fgetRaw(s, p, dirfd);
   if (f === null) return -EBADF;
   const m = f.kind === FK_INODE ? s.mounts.findIndex((mt) => mt.root === f.ino) : -1;
   return m >= 0 ? mountDir(s, m) : -ENOTDIR;
@@ -113,19 +114,19 @@ export function finishOpen(s: KState, p: Proc, file: number, fd: number, trunc: 
     if (r !== 0) {
       // The open starts over when the layout change sleeps; it fails when it is refused.
       fput(s, file);
-      if (r !== BLOCKED) releaseFd(p, fd);
-      else p.fds[fd] = -1;
+      if (r !== BLOCKED) releaseFd(s, p, fd);
+      else fdtOf(s, p).fds[fd] = -1;
       return r;
     }
   }
-  installFd(p, fd, file);
+  installFd(s, p, fd, file, (fileOf(s, file).flags & U.O_CLOEXEC) !== 0);
   return fd;
 }
 
 /** Undoes an open that slept and was interrupted. */
 export function abortOpen(s: KState, p: Proc, file: number, fd: number) {
   fput(s, file);
-  releaseFd(p, fd);
+  releaseFd(s, p, fd);
 }
 
 /** truncate(2): do_sys_truncate -> vfs_truncate, which breaks leases and waits. */

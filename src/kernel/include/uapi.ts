@@ -5,15 +5,15 @@ export const O_ACCMODE = 0o3, O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2;
 export const O_CREAT = 0o100, O_EXCL = 0o200, O_NOCTTY = 0o400, O_TRUNC = 0o1000,
   O_APPEND = 0o2000, O_NONBLOCK = 0o4000, O_DSYNC = 0o10000, FASYNC = 0o20000,
   O_DIRECT = 0o40000, O_LARGEFILE = 0o100000, O_DIRECTORY = 0o200000, O_NOFOLLOW = 0o400000,
-  O_NOATIME = 0o1000000, O_CLOEXEC = 0o2000000, O_SYNC = 0o4010000;
+  O_NOATIME = 0o1000000, O_CLOEXEC = 0o2000000, O_SYNC = 0o4010000, O_PATH = 0o10000000;
 
-/** Open flags in the order strace prints them (xlat/open_mode_flags.in). */
+/** Open flags in the order strace prints them (xlat/open_mode_flags.in; strace 6.1 puts O_PATH, then O_DIRECTORY, after O_CLOEXEC). */
 export const OPEN_FLAGS: ReadonlyArray<readonly [string, number]> = [
   ["O_CREAT", O_CREAT], ["O_EXCL", O_EXCL], ["O_NOCTTY", O_NOCTTY], ["O_TRUNC", O_TRUNC],
   ["O_APPEND", O_APPEND], ["O_NONBLOCK", O_NONBLOCK], ["O_SYNC", O_SYNC], ["O_DSYNC", O_DSYNC],
   ["O_ASYNC", FASYNC], ["O_DIRECT", O_DIRECT], ["O_LARGEFILE", O_LARGEFILE],
-  ["O_DIRECTORY", O_DIRECTORY], ["O_NOFOLLOW", O_NOFOLLOW], ["O_NOATIME", O_NOATIME],
-  ["O_CLOEXEC", O_CLOEXEC],
+  ["O_NOFOLLOW", O_NOFOLLOW], ["O_NOATIME", O_NOATIME], ["O_CLOEXEC", O_CLOEXEC], ["O_PATH", O_PATH],
+  ["O_DIRECTORY", O_DIRECTORY],
 ];
 export const OPEN_FLAG_ALIASES: Record<string, number> = { O_NDELAY: O_NONBLOCK, FASYNC };
 
@@ -24,6 +24,7 @@ export const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4,
   F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11,
   F_SETLEASE = 1024, F_GETLEASE = 1025, F_DUPFD_CLOEXEC = 1030;
 export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+export const FD_CLOEXEC = 1;
 /** Model-only (RFC v1/v2 include/uapi/asm-generic/fcntl.h): F_LAYOUT = 16, F_EXCLUSIVE = 32. */
 export const F_LAYOUT = 16, F_EXCLUSIVE = 32;
 /** Model-only: Jeff Layton's F_SETLAYOUT/F_GETLAYOUT, numbered past F_SETLEASE's neighbours (no kernel has them). */
