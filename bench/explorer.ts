@@ -8,7 +8,7 @@ import { parseScenario } from "../src/scenario/parse.js";
 import { Machine } from "../src/machine/machine.js";
 import { compile } from "../src/machine/program.js";
 import { policyNamed } from "../src/policy/registry.js";
-import { search, searchWith } from "../src/explore/search.js";
+import { search, searchWith } from "../src/explore/drive.js";
 import { workerPool } from "../src/explore/node/pool.js";
 
 const FILE = new URL("../../scenarios/explore-large/truncate-two-apps-16-pages.scn", import.meta.url).pathname;

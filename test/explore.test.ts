@@ -12,7 +12,7 @@ import { compile } from "../src/machine/program.js";
 import { policyNamed, policyVariants } from "../src/policy/registry.js";
 import { encodeState } from "../src/kernel/snapshot.js";
 import { procFds } from "../src/kernel/fs/file.js";
-import { search } from "../src/explore/search.js";
+import { search } from "../src/explore/drive.js";
 import { checkScenario, exitStatus } from "../src/explore/check.js";
 import { PROPERTIES } from "../src/props/names.js";
 import { formatReport } from "../src/scenario/report.js";

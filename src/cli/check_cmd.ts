@@ -22,7 +22,7 @@ import type { Scenario } from "../scenario/ast.js";
 interface CheckFlags {
   policy?: string; bfs?: boolean; dfs?: boolean; random?: boolean; seed?: string; walks?: string;
   maxStates?: string; maxDepth?: string; maxMemory?: string; exact?: boolean; json?: boolean; out?: string;
-  explain?: boolean; mermaid?: boolean; workers?: string; shard?: string;
+  explain?: boolean; mermaid?: boolean; workers?: string; shard?: string; por?: boolean;
 }
 
 /** Without --max-memory a search stops cleanly (exit 4) at 80% of the heap V8 allows, not in an out-of-memory crash. */
@@ -53,7 +53,7 @@ function policiesFor(sc: Scenario, flag: string | undefined): string[] {
 function searchOptions(f: CheckFlags): CheckOptions {
   const modes = [f.bfs && "bfs", f.dfs && "dfs", f.random && "random"].filter(Boolean) as Mode[];
   if (modes.length > 1) throw new UsageError("choose one of --bfs, --dfs and --random");
-  const o: CheckOptions = { mode: modes[0] ?? "bfs", exact: f.exact === true, explain: f.explain === true, now: () => performance.now() };
+  const o: CheckOptions = { mode: modes[0] ?? "bfs", exact: f.exact === true, explain: f.explain === true, por: f.por !== false, now: () => performance.now() };
   const states = intOption("max-states", f.maxStates), depth = intOption("max-depth", f.maxDepth), mem = intOption("max-memory", f.maxMemory);
   const seed = intOption("seed", f.seed, 0), walks = intOption("walks", f.walks);
   if (states !== undefined) o.maxStates = states;
@@ -106,11 +106,19 @@ export function storageLine(r: CheckReport): string {
   return `states stored as 64-bit hashes (${Math.round(r.storage.bytesPerState)} bytes each); P(a state was missed) < ${p < 1e-15 ? "1e-15" : p.toExponential(1)}`;
 }
 
+/** What the partial-order reduction did: on, and what confirming the shortest runs cost. */
+export function porLine(r: CheckReport): string {
+  const c = r.confirm;
+  const confirm = c === null ? "" : `; shortest runs confirmed by a plain search of ${fmtCount(c.states)} states (${c.seconds.toFixed(2)} s)${c.complete ? "" : ", which a bound stopped: a run may be longer than the shortest"}`;
+  return `partial-order reduction on (--no-por: every interleaving)${confirm}`;
+}
+
 function formatCheck(r: CheckReport, f: CheckFlags): string {
   const out: string[] = [];
   const how = r.complete ? "complete" : r.stopped === "random" ? "random walks (incomplete)" : `INCOMPLETE (stopped by ${r.stopped === "memory" ? "the memory cap" : `--max-${r.stopped}`})`;
   out.push(`${pc.bold(r.scenario)} (${r.file}) under ${pc.bold(r.policy)}: ${how}, ${fmtCount(r.states)} states, ${fmtCount(r.transitions)} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)} s`);
   out.push(`  ${storageLine(r)}`);
+  if (r.por) out.push(`  ${porLine(r)}`);
   for (const p of PROPERTIES) {
     const v = r.verdicts[p];
     const c = r.counterexamples.find((x) => x.property === p);
@@ -162,6 +170,7 @@ export function jsonReport(r: CheckReport, shard: string | null = null) {
     transitions: r.transitions, depth: r.depth, seconds: Number(r.seconds.toFixed(3)), verdicts: r.verdicts,
     counterexamples: r.counterexamples.map((c) => ({ property: c.property, length: c.length, line: c.line, detail: c.detail, script: c.script })),
     storage: r.storage, expect: r.expectChecked ? { matches: r.expectDiffers.length === 0, differs: r.expectDiffers } : null,
+    por: r.por, confirm: r.confirm === null ? null : { states: r.confirm.states, complete: r.confirm.complete },
   };
 }
 
@@ -188,7 +197,9 @@ function cmdMerge(files: string[], f: { json?: boolean; wide?: boolean }): numbe
   return merged.some((r) => r.expectChecked && r.expectDiffers.length > 0) ? 1 : merged.some((r) => !r.complete) ? 4 : 0;
 }
 
-async function cmdVerdict(files: string[], f: { json?: boolean; wide?: boolean; policy?: string; maxStates?: string; merge?: boolean }): Promise<number> {
+interface VerdictFlags { json?: boolean; wide?: boolean; policy?: string; maxStates?: string; merge?: boolean; por?: boolean }
+
+async function cmdVerdict(files: string[], f: VerdictFlags): Promise<number> {
   if (f.merge) return cmdMerge(files, f);
   const dirs = files.length ? files : [new URL("../../../scenarios/explore", import.meta.url).pathname];
   const paths = scenarioFiles(dirs);
@@ -203,7 +214,7 @@ async function cmdVerdict(files: string[], f: { json?: boolean; wide?: boolean; 
     for (const policy of policies) {
       const bar = progressBar(`${sc.name} under ${policy}:`);
       let r: CheckReport;
-      try { r = checkScenario(sc, policy, { now: () => performance.now(), progress: bar.update, ...memoryCap(undefined), ...(maxStates ? { maxStates } : {}) }); } finally { bar.stop(); }
+      try { r = checkScenario(sc, policy, { now: () => performance.now(), progress: bar.update, por: f.por !== false, ...memoryCap(undefined), ...(maxStates ? { maxStates } : {}) }); } finally { bar.stop(); }
       cells.push({ question, report: r, written: sc.policy });
     }
   }
@@ -229,6 +240,7 @@ export function registerCheckCommands(program: Command, done: (code: number) => 
     .option("--mermaid", "each counterexample as a Mermaid sequence diagram too")
     .option("--workers <n>", "expand each breadth-first level in n worker threads (the same answers; default 1)")
     .option("--shard <i/n>", "with --random: run walk w only when w % n == i; n such jobs run the walks of one (merge with verdict --merge)")
+    .option("--no-por", "no partial-order reduction: every interleaving of local steps too (the same verdicts and shortest runs, more states)")
     .addHelpText("after", "\nExit status: 0 every property holds (or every verdict is as the script's @expect lines say), 1 a property fails\n(or a verdict differs from an @expect line), 2 the script cannot be run, 4 a bound or the memory cap stopped the\nsearch before anything was found (verdicts unknown, never holds). 70: a bug in the model.")
     .action(async (files: string[], f: CheckFlags) => { done(await cmdCheck(files, f)); });
   program.command("verdict").description("every script under every policy: which proposal keeps which promise (npm start)")
@@ -236,6 +248,7 @@ export function registerCheckCommands(program: Command, done: (code: number) => 
     .option("--json", "the matrix as JSON rows").option("--wide", "full policy names (wider than 120 columns)")
     .option("--policy <name>", "one policy only").option("--max-states <n>", "bound each search")
     .option("--merge", "the arguments are JSON files of check --json (shards): merge them into one verdict")
+    .option("--no-por", "no partial-order reduction (the same verdicts, more states)")
     .addHelpText("after", "\nExit status: 0 every search finished and every verdict is as its script's @expect lines say, 1 one differs,\n2 a script cannot be run, 4 a search did not finish.")
-    .action(async (files: string[], f: { json?: boolean; wide?: boolean; policy?: string; maxStates?: string; merge?: boolean }) => { done(await cmdVerdict(files, f)); });
+    .action(async (files: string[], f: VerdictFlags) => { done(await cmdVerdict(files, f)); });
 }

@@ -6,7 +6,8 @@ import { Machine } from "../machine/machine.js";
 import { compile } from "../machine/program.js";
 import { policyNamed } from "../policy/registry.js";
 import { PROPERTIES, type Property } from "../props/names.js";
-import { search, searchWith, type LevelExpander, type SearchOptions, type SearchResult, type Verdict } from "./search.js";
+import type { LevelExpander, SearchOptions, SearchResult, Verdict } from "./search.js";
+import { search, searchWith } from "./drive.js";
 import { replay, writeScript, mermaid, policySlug } from "./trace.js";
 
 export interface Counterexample {
@@ -40,6 +41,9 @@ export interface CheckReport {
   expectChecked: boolean;
   /** The script takes long-term pins, and under this policy none was ever granted: its question does not arise. */
   setupRefused: boolean;
+  /** Partial-order reduction was on; the plain search that confirmed the shortest runs (null: none ran). */
+  por: boolean;
+  confirm: SearchResult["confirm"];
 }
 
 export interface CheckOptions extends Partial<SearchOptions> {
@@ -58,15 +62,22 @@ function bounds(sc: Scenario): Partial<SearchOptions> {
   return b;
 }
 
+/** Partial-order reduction is on unless asked off (and never for random walks). */
+function withPor(opts: CheckOptions): CheckOptions {
+  return { ...opts, por: opts.por !== false && opts.mode !== "random" };
+}
+
 export function checkScenario(sc: Scenario, policy: string, opts: CheckOptions = {}): CheckReport {
   const m = machineFor(sc, policy);
-  return report(sc, policy, m, search(m, { ...bounds(sc), ...opts }), opts);
+  const o = withPor(opts);
+  return report(sc, policy, m, search(m, { ...bounds(sc), ...o }), o);
 }
 
 /** The same, breadth first with each level expanded by `expandLevel` (worker threads): the same report. */
 export async function checkScenarioWith(sc: Scenario, policy: string, opts: CheckOptions, expandLevel: LevelExpander): Promise<CheckReport> {
   const m = machineFor(sc, policy);
-  return report(sc, policy, m, await searchWith(m, { ...bounds(sc), ...opts }, expandLevel), opts);
+  const o = withPor(opts);
+  return report(sc, policy, m, await searchWith(m, { ...bounds(sc), ...o }, expandLevel), o);
 }
 
 function report(sc: Scenario, policy: string, m: Machine, r: SearchResult, opts: CheckOptions): CheckReport {
@@ -96,7 +107,7 @@ function report(sc: Scenario, policy: string, m: Machine, r: SearchResult, opts:
   return {
     file: sc.file, scenario: sc.name, policy, complete: r.complete, stopped: r.stopped, states: r.states, transitions: r.transitions,
     depth: r.depth, seconds: r.seconds, verdicts: r.verdicts, counterexamples, storage: r.storage, expectDiffers, expectChecked,
-    setupRefused: r.complete && !r.pinned && takesPins(sc),
+    setupRefused: r.complete && !r.pinned && takesPins(sc), por: opts.por === true, confirm: r.confirm,
   };
 }
 

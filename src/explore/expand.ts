@@ -11,6 +11,7 @@ import { checkInvariants } from "../kernel/check.js";
 import { PState } from "../kernel/include/state.js";
 import { corruption, unattributed, untold, holdsLeaseOrPin } from "../props/predicates.js";
 import { unrecoverable } from "../props/recoverable.js";
+import { ample } from "./por.js";
 
 /** A successor, as the search needs it. Judgement and bytes are left out for a state known to be seen. */
 export interface Succ {
@@ -54,12 +55,13 @@ export function judge(m: Machine, st: MState): Pick<Succ, "corr" | "vis" | "regi
 const LANES = new Uint32Array(2);
 
 /**
- * The successors of the state in `bytes`; `known(a, b, key)` says whether a state was seen
- * already (it is then neither judged nor encoded). Null when the state has no moves.
+ * The successors of the state in `bytes` (with `por`, those of its ample set: explore/por.ts);
+ * `known(a, b, key)` says whether a state was seen already (it is then neither judged nor
+ * encoded). Empty when the state has no moves.
  */
-export function expand(m: Machine, bytes: Uint8Array, exact: boolean, known: (a: number, b: number, key: string) => boolean): Succ[] {
+export function expand(m: Machine, bytes: Uint8Array, exact: boolean, known: (a: number, b: number, key: string) => boolean, por = false): Succ[] {
   const st = decodeMState(bytes, m.pol);
-  const moves = m.moves(st);
+  const moves = por ? ample(m, st) : m.moves(st);
   const out: Succ[] = [];
   for (const mv of moves) {
     const c = m.clone(st);

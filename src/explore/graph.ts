@@ -64,38 +64,63 @@ export class Graph {
     return 20 + (12 * transitions) / Math.max(1, this.parent.n);
   }
 
-  /**
-   * no-innocent-hang on the complete graph: a state where a process sleeps holding no lease and
-   * no pin, from which no run without faults leads to a state where it is awake. The shallowest
-   * such state (and the process), or null.
-   */
-  hangs(): { node: number; proc: number } | null {
+  depthOf(v: number): number {
+    return this.depth.get(v);
+  }
+
+  /** The processes asleep in state v holding no lease and no pin (one bit each). */
+  innocentAt(v: number): number {
+    return this.innocent.get(v);
+  }
+
+  /** Reverse adjacency of the transitions that are not faults (CSR), made once. */
+  private preds: { start: Int32Array; pred: Int32Array; edges: number } | null = null;
+
+  private reverse(): { start: Int32Array; pred: Int32Array } {
+    if (this.preds !== null && this.preds.edges === this.from.n) return this.preds;
     const n = this.parent.n, e = this.from.n;
-    let any = 0;
-    for (let v = 0; v < n; v++) any |= this.innocent.get(v);
-    if (any === 0) return null;
-    // Reverse adjacency of the transitions that are not faults (CSR).
     const start = new Int32Array(n + 1);
     for (let k = 0; k < e; k++) if (this.fault.get(k) === 0) start[this.to.get(k) + 1]!++;
     for (let v = 0; v < n; v++) start[v + 1]! += start[v]!;
     const fill = start.slice(0, n);
     const pred = new Int32Array(start[n]!);
     for (let k = 0; k < e; k++) if (this.fault.get(k) === 0) pred[fill[this.to.get(k)]!++] = this.from.get(k);
-    let best: { node: number; proc: number } | null = null;
+    this.preds = { start, pred, edges: e };
+    return this.preds;
+  }
+
+  /** Per state (1 or 0): a run without faults leads from it to a state where process i is awake. */
+  wakeable(i: number): Uint8Array {
+    const n = this.parent.n;
+    const { start, pred } = this.reverse();
     const reach = new Uint8Array(n);
     const queue = new Int32Array(n);
+    let head = 0, tail = 0;
+    for (let v = 0; v < n; v++) if (this.awake.get(v) & (1 << i)) { reach[v] = 1; queue[tail++] = v; }
+    while (head < tail) {
+      const v = queue[head++]!;
+      for (let k = start[v]!; k < start[v + 1]!; k++) {
+        const u = pred[k]!;
+        if (reach[u] === 0) { reach[u] = 1; queue[tail++] = u; }
+      }
+    }
+    return reach;
+  }
+
+  /**
+   * no-innocent-hang on the complete graph: a state where a process sleeps holding no lease and
+   * no pin, from which no run without faults leads to a state where it is awake. The shallowest
+   * such state (and the process), or null.
+   */
+  hangs(): { node: number; proc: number } | null {
+    const n = this.parent.n;
+    let any = 0;
+    for (let v = 0; v < n; v++) any |= this.innocent.get(v);
+    if (any === 0) return null;
+    let best: { node: number; proc: number } | null = null;
     for (let i = 0; i < this.procs; i++) {
       if ((any & (1 << i)) === 0) continue;
-      reach.fill(0);
-      let head = 0, tail = 0;
-      for (let v = 0; v < n; v++) if (this.awake.get(v) & (1 << i)) { reach[v] = 1; queue[tail++] = v; }
-      while (head < tail) {
-        const v = queue[head++]!;
-        for (let k = start[v]!; k < start[v + 1]!; k++) {
-          const u = pred[k]!;
-          if (reach[u] === 0) { reach[u] = 1; queue[tail++] = u; }
-        }
-      }
+      const reach = this.wakeable(i);
       for (let v = 0; v < n; v++) {
         if (reach[v] === 1 || (this.innocent.get(v) & (1 << i)) === 0) continue;
         if (best === null || this.depth.get(v) < this.depth.get(best.node)) best = { node: v, proc: i };

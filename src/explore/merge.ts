@@ -9,7 +9,7 @@ import type { CheckReport, Counterexample } from "./check.js";
 /** What `check --json` prints for one policy explored (EXPLORATION.md), as read back. */
 export interface JsonReport {
   file: string; scenario: string; policy: string; complete: boolean; stopped: CheckReport["stopped"]; states: number; transitions: number;
-  depth: number; seconds: number; verdicts: Record<Property, Verdict>; setupRefused?: boolean; shard?: string | null;
+  depth: number; seconds: number; verdicts: Record<Property, Verdict>; setupRefused?: boolean; shard?: string | null; por?: boolean;
   counterexamples: { property: Property; length: number; line: number; detail: string; script: string }[];
   storage: CheckReport["storage"]; expect: { matches: boolean; differs: string[] } | null;
 }
@@ -47,7 +47,7 @@ function merge(rs: JsonReport[]): CheckReport {
     states: rs.reduce((n, r) => n + r.states, 0), transitions: rs.reduce((n, r) => n + r.transitions, 0), depth: Math.max(...rs.map((r) => r.depth)),
     seconds: rs.reduce((n, r) => n + r.seconds, 0), verdicts, counterexamples, storage: first.storage,
     expectDiffers: first.expect === null ? [] : mergedDiffers(first, verdicts, differs), expectChecked: first.expect !== null,
-    setupRefused: rs.every((r) => r.setupRefused === true),
+    setupRefused: rs.every((r) => r.setupRefused === true), por: rs.every((r) => r.por === true), confirm: null,
   };
 }
 

@@ -14,6 +14,7 @@ import { HashVisited, ExactVisited } from "./visited.js";
 import { Graph } from "./graph.js";
 import { hashLanes } from "../kernel/snapshot.js";
 import { encodeMState } from "../machine/codec.js";
+import { ample } from "./por.js";
 
 export type Mode = "bfs" | "dfs" | "random";
 export type Verdict = "holds" | "fails" | "unknown";
@@ -27,6 +28,8 @@ export interface SearchOptions {
   memoryMB?: () => number;
   /** Store full canonical keys instead of 64-bit hashes. */
   exact: boolean;
+  /** Partial-order reduction (explore/por.ts), for the breadth- and depth-first searches. */
+  por: boolean;
   seed: number;
   walks: number;
   /** Random walks only: this job runs walk w when w % N === I ([I, N]); N jobs together run them all. */
@@ -56,9 +59,15 @@ export interface SearchResult {
   storage: { exact: boolean; bytesPerState: number; missProbability: number };
   /** Some reached state had a memory region or fixed buffer registered (false: the policy refused every one the script tried). */
   pinned: boolean;
+  /**
+   * With partial-order reduction, the plain breadth-first search that confirmed the shortest
+   * runs (explore/shortest.ts): its states and time (part of `seconds`), and whether it
+   * finished (null: none ran).
+   */
+  confirm: { states: number; seconds: number; complete: boolean } | null;
 }
 
-export const DEFAULTS: SearchOptions = { mode: "bfs", maxStates: 2_000_000, maxDepth: 1000, maxMemoryMB: 0, exact: false, seed: 1, walks: 1000, shard: [0, 1] };
+export const DEFAULTS: SearchOptions = { mode: "bfs", maxStates: 2_000_000, maxDepth: 1000, maxMemoryMB: 0, exact: false, por: false, seed: 1, walks: 1000, shard: [0, 1] };
 
 /** Mulberry32: a small seeded generator (the walks are reproducible from --seed). */
 function rng(seed: number): () => number {
@@ -72,21 +81,23 @@ function rng(seed: number): () => number {
   };
 }
 
-class Search {
-  private findings = new Map<Property, Finding>();
-  private graph: Graph;
+export class Search {
+  readonly findings = new Map<Property, Finding>();
+  readonly graph: Graph;
   private visitedHash: HashVisited | null;
   private visitedExact: ExactVisited | null;
   private lanes = new Uint32Array(2);
   private transitions = 0;
   private maxDepth = 0;
-  private stopped: SearchResult["stopped"] = null;
+  stopped: SearchResult["stopped"] = null;
+  /** Called when every state of a breadth-first depth has been made; true stops the search there. */
+  levelDone: ((depth: number) => boolean) | null = null;
   private pinned = false;
   private start: number;
   private lastReport: number;
   private readonly clock: () => number;
 
-  constructor(private m: Machine, private o: SearchOptions) {
+  constructor(private m: Machine, readonly o: SearchOptions) {
     this.graph = new Graph(m.c.procs.length);
     this.visitedHash = o.exact ? null : new HashVisited();
     this.visitedExact = o.exact ? new ExactVisited() : null;
@@ -95,8 +106,18 @@ class Search {
     this.lastReport = this.start;
   }
 
-  private get states(): number {
+  get states(): number {
     return this.graph.size;
+  }
+
+  /** The node of a state seen, by its identity (as expand gives it), or -1. */
+  nodeOf(a: number, b: number, key: string): number {
+    return this.visitedExact !== null ? this.visitedExact.get(key) : this.visitedHash!.get(a, b);
+  }
+
+  /** The moves explored from a state. */
+  private movesOf(st: MState): Move[] {
+    return this.o.por ? ample(this.m, st) : this.m.moves(st);
   }
 
   /** The node of an equal state seen before, or -1 after adding this one as `node`. */
@@ -204,25 +225,29 @@ class Search {
   /** Breadth first, level by level, so the first failure of each property has a shortest run. */
   bfs() {
     let level = this.root();
+    if (this.levelDone?.(0)) return;
     for (let depth = 0; level.length > 0; depth++) {
       const next: { node: number; st: Uint8Array }[] = [];
-      for (const { node, st } of level) if (!this.accept(node, depth, expand(this.m, st, this.o.exact, this.known), next)) return;
+      for (const { node, st } of level) if (!this.accept(node, depth, expand(this.m, st, this.o.exact, this.known, this.o.por), next)) return;
       level = next;
+      if (this.levelDone?.(depth + 1)) return;
     }
   }
 
   /** The same, with each level's states expanded elsewhere (workers), and their successors taken in order. */
   async bfsWith(expandLevel: LevelExpander) {
     let level = this.root();
+    if (this.levelDone?.(0)) return;
     for (let depth = 0; level.length > 0; depth++) {
       const next: { node: number; st: Uint8Array }[] = [];
       let stop = false;
       await expandLevel(level.map((x) => x.st), this.known, (k, list) => {
         if (!stop && !this.accept(level[k]!.node, depth, list, next)) stop = true;
         return !stop;
-      });
+      }, { por: this.o.por, depth });
       if (stop) return;
       level = next;
+      if (this.levelDone?.(depth + 1)) return;
     }
   }
 
@@ -239,7 +264,7 @@ class Search {
     this.seen(root, 0);
     this.graph.add(-1, -1, 0, sleepers(this.m, root));
     this.judgeState(root, () => [], 0);
-    const stack: { node: number; st: MState; moves: Move[]; next: number; depth: number }[] = [{ node: 0, st: root, moves: this.m.moves(root), next: 0, depth: 0 }];
+    const stack: { node: number; st: MState; moves: Move[]; next: number; depth: number }[] = [{ node: 0, st: root, moves: this.movesOf(root), next: 0, depth: 0 }];
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
       if (top.next >= top.moves.length) { stack.pop(); continue; }
@@ -256,7 +281,7 @@ class Search {
       this.graph.edge(u, v, this.m.isFault(mv));
       if (v0 >= 0) continue;
       this.judgeState(c, path, this.lineOf(out));
-      stack.push({ node: v, st: c, moves: this.m.moves(c), next: 0, depth: top.depth + 1 });
+      stack.push({ node: v, st: c, moves: this.movesOf(c), next: 0, depth: top.depth + 1 });
       this.tick(top.depth + 1);
       if (this.states >= this.o.maxStates) { this.stopped = "states"; return; }
       if (this.overMemory()) { this.stopped = "memory"; return; }
@@ -333,11 +358,12 @@ class Search {
         missProbability: this.o.exact || this.o.mode === "random" ? 0 : HashVisited.missProbability(this.states),
       },
       pinned: this.pinned,
+      confirm: null,
     };
   }
 }
 
-function hangDetail(m: Machine, st: MState, i: number, call: string): string {
+export function hangDetail(m: Machine, st: MState, i: number, call: string): string {
   const name = m.c.procs[i]!.name;
   const wait = m.proc(st, i)?.wait;
   const untimed = wait !== null && wait !== undefined && wait.wake < 0;
@@ -352,27 +378,9 @@ export function replayState(m: Machine, moves: readonly Move[]): MState {
   return st;
 }
 
-/** The search, in this thread. */
-export function search(m: Machine, opts: Partial<SearchOptions> = {}): SearchResult {
-  const o: SearchOptions = { ...DEFAULTS, ...opts };
-  const s = new Search(m, o);
-  if (o.mode === "bfs") s.bfs();
-  else if (o.mode === "dfs") s.dfs();
-  else s.random();
-  return s.result();
-}
-
 /**
  * Expands a level of states elsewhere (workers): calls `take(k, successors)` for k = 0, 1, ...
  * in order; `take` returns false when the search stops. `known` says which states were seen.
  */
 export type LevelExpander = (level: Uint8Array[], known: (a: number, b: number, key: string) => boolean,
-  take: (k: number, list: Succ[]) => boolean) => Promise<void>;
-
-/** Breadth first with the levels expanded elsewhere (workers): the same answers as search(). */
-export async function searchWith(m: Machine, opts: Partial<SearchOptions>, expandLevel: LevelExpander): Promise<SearchResult> {
-  const o: SearchOptions = { ...DEFAULTS, ...opts, mode: "bfs" };
-  const s = new Search(m, o);
-  await s.bfsWith(expandLevel);
-  return s.result();
-}
+  take: (k: number, list: Succ[]) => boolean, how: { por: boolean; depth: number }) => Promise<void>;

@@ -44,11 +44,16 @@ export class HashVisited implements Visited {
   }
 
   has(a: number, b: number): boolean {
+    return this.get(a, b) >= 0;
+  }
+
+  /** The node recorded for hash (a, b), or -1. */
+  get(a: number, b: number): number {
     let i = (Math.imul(a ^ (b >>> 7), 0x9e3779b1) >>> 0) & this.mask;
     for (;;) {
       const n = this.node[i]!;
-      if (n < 0) return false;
-      if (this.hi[i] === a && this.lo[i] === b) return true;
+      if (n < 0) return -1;
+      if (this.hi[i] === a && this.lo[i] === b) return n;
       i = (i + 1) & this.mask;
     }
   }
@@ -89,6 +94,10 @@ export class ExactVisited implements Visited {
 
   has(key: string): boolean {
     return this.map.has(key);
+  }
+
+  get(key: string): number {
+    return this.map.get(key) ?? -1;
   }
 
   findOrAdd(key: string, node: number): number {

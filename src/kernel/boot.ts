@@ -8,6 +8,7 @@ import { allocFile, newFdTable } from "./fs/file.js";
 import { FMODE_READ, FMODE_WRITE } from "./include/state.js";
 import { assert } from "./include/assert.js";
 import { MMAP_TOP } from "./mm/mmap.js";
+import { UVERBS_PATH } from "./rdma/verbs.js";
 
 export const FIRST_PID = 1000;
 
@@ -18,6 +19,18 @@ export interface BootSpec {
   mounts: readonly { path: string; type: "ext4" | "xfs" | "tmpfs"; dax: "always" | "never" | "inode"; size: number; blockSize: number }[];
   files: readonly { path: string; size: number; uid: number; gid: number; mode: number }[];
   procs: readonly { name: string; uid: number; gid: number; caps: readonly string[]; sigDefault: boolean }[];
+  /** The script's calls (a scenario has them): the device nodes they open exist from the start. */
+  steps?: readonly BootCall[];
+  handlers?: readonly { calls: readonly BootCall[] }[];
+  anys?: readonly { call: BootCall }[];
+}
+
+interface BootCall { k: string; name?: string; args?: readonly { k: string; v: unknown }[] }
+
+/** Does a call of the script open this device node? */
+function opens(sc: BootSpec, path: string): boolean {
+  const calls = [...(sc.steps ?? []), ...(sc.handlers ?? []).flatMap((h) => h.calls), ...(sc.anys ?? []).map((a) => a.call)];
+  return calls.some((c) => c.k === "call" && c.name === "open" && c.args?.[0]?.k === "str" && c.args[0].v === path);
 }
 
 export function boot(sc: BootSpec, pol: Policy): KState {
@@ -49,6 +62,9 @@ export function boot(sc: BootSpec, pol: Policy): KState {
     }
     inode.size = f.size;
   }
+  // The RDMA device node (devtmpfs makes it when the driver loads): made here rather than at
+  // the first open, so that which process opens it first leaves no trace in the inode numbers.
+  if (opens(sc, UVERBS_PATH)) newInode(s, -1, S_IFCHR | 0o666, 0, 0, UVERBS_PATH).refs = 1;
   for (const d of sc.procs) {
     let caps = 0;
     for (const c of d.caps) caps |= CAP_BITS[c] ?? 0;

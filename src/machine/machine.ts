@@ -302,6 +302,9 @@ export class Machine {
   /** Caught signals reach user space: those with an @on handler queue it; the others do nothing. */
   private deliver(m: MState, out: StepOut) {
     for (const p of m.k.procs) {
+      // In user space the signals are taken (its next call starts with none pending, as
+      // syscall() resets it): the count is not part of the state.
+      if (p.state === PState.Running && p.wait === null) p.sigpend = 0;
       if (p.sigq.length === 0) continue;
       const i = this.procIndex(p.pid);
       for (const sig of p.sigq) { this.queueHandler(m, i, sig); out.delivered.push({ proc: i, sig }); }
@@ -341,8 +344,10 @@ export class Machine {
     const n = this.c.procs.length;
     // A process that is gone makes no more moves: where its program stood does not matter.
     for (let i = 0; i < m.pc.length; i++) x.push(i < n && this.gone(m, i) ? -1 : m.pc[i]!);
-    const kinds = this.c.varKinds;
+    const kinds = this.c.varKinds, owner = this.c.varOwner;
     for (let v = 0; v < m.vars.length; v++) {
+      // A name only a process that is gone bound and used is read by nobody again.
+      if (owner[v]! >= 0 && x[owner[v]!] === -1) { x.push(0, 0); continue; }
       const val = m.vars[v]!;
       x.push(m.set[v]!, kinds[v] === "mr" ? canonicalMr(val) : kinds[v] === "pd" ? canonicalPd(val) : val);
     }

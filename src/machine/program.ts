@@ -31,6 +31,12 @@ export interface Compiled {
   vars: string[];
   /** What each `$name` holds, by the call that binds it: a memory region's or a protection domain's handle, or a plain value. */
   varKinds: ("mr" | "pd" | "value")[];
+  /**
+   * The process whose calls (program and handlers) alone bind and use each `$name`, or -1
+   * (used by another process, the NIC or an @any line): once that process is gone, nothing
+   * reads the name again.
+   */
+  varOwner: number[];
 }
 
 /** The index of the NIC's program. */
@@ -76,5 +82,12 @@ export function compile(sc: Scenario): Compiled {
     const binder = all.find((c) => c.bind === v)?.step.name;
     return binder === "ibv_reg_mr" ? "mr" : binder === "ibv_alloc_pd" ? "pd" : "value";
   });
-  return { sc, procs, programs, handlers, anys, vars, varKinds };
+  const varOwner = vars.map(() => -2);
+  const own = (c: ProgCall, actor: number) => {
+    for (const v of [...c.uses, ...(c.bind >= 0 ? [c.bind] : [])]) varOwner[v] = varOwner[v] === -2 || varOwner[v] === actor ? actor : -1;
+  };
+  programs.forEach((list, i) => list.forEach((c) => own(c, i === procs.length ? -1 : i)));
+  for (const h of handlers) for (const c of h.calls) own(c, h.proc);
+  for (const a of anys) own(a.call, -1);
+  return { sc, procs, programs, handlers, anys, vars, varKinds, varOwner: varOwner.map((o) => (o < 0 ? -1 : o)) };
 }
