@@ -447,6 +447,63 @@ static void run_command(char *line) {
     r = sys_ret(syscall(SYS_io_uring_register, L(1), IORING_UNREGISTER_BUFFERS, NULL, 0));
   } else if (strcmp(op, "io_uring_read_fixed") == 0 || strcmp(op, "io_uring_write_fixed") == 0) { /* RING FD ADDR LEN OFF */
     r = ring_rw((int)L(1), op[9] == 'r' ? IORING_OP_READ_FIXED : IORING_OP_WRITE_FIXED, (int)L(2), UL(3), (unsigned)UL(4), L(5));
+  } else if (strcmp(op, "socketpair") == 0) { /* socketpair FAMILY TYPE PROTOCOL: replies "FD,FD" */
+    int sv[2];
+    r = sys_ret(syscall(SYS_socketpair, L(1), L(2), L(3), sv));
+    char b[32];
+    int n = r == 0 ? snprintf(b, sizeof b, "%d,%d", sv[0], sv[1]) : 0;
+    reply(r, b, (size_t)n);
+    return;
+  } else if (strcmp(op, "sendmsg") == 0) { /* sendmsg FD HEXDATA FDS|- FLAGS: FDS "3,4" or "," for none */
+    unhex(tok[2], &s1, &l1);
+    int fds[256], nfd = 0;
+    for (char *p = tok[3]; strcmp(tok[3], "-") != 0 && *p && nfd < 256; ) {
+      if (*p == ',') { p++; continue; }
+      fds[nfd++] = (int)strtol(p, &p, 10);
+    }
+    union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } u;
+    struct iovec iov = { s1, l1 };
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    if (strcmp(tok[3], "-") != 0) {
+      memset(&u, 0, sizeof u);
+      mh.msg_control = u.buf;
+      mh.msg_controllen = CMSG_SPACE(nfd * sizeof(int));
+      struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(nfd * sizeof(int));
+      memcpy(CMSG_DATA(c), fds, nfd * sizeof(int));
+    }
+    r = sys_ret(syscall(SYS_sendmsg, L(1), &mh, L(4)));
+  } else if (strcmp(op, "recvmsg") == 0) { /* recvmsg FD SIZE FLAGS CONTROL: replies "FD,...;BYTES" */
+    size_t n = UL(2);
+    char *buf = iobuf(n);
+    union { char buf[CMSG_SPACE(253 * sizeof(int))]; struct cmsghdr align; } u; /* SCM_MAX_FD */
+    struct iovec iov = { buf, n };
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    if (L(4)) { mh.msg_control = u.buf; mh.msg_controllen = sizeof u.buf; }
+    r = sys_ret(syscall(SYS_recvmsg, L(1), &mh, L(3)));
+    char *out = malloc(16 * 253 + n + 2);
+    size_t o = 0;
+    if (r >= 0 && mh.msg_controllen > 0)
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        int *fd = (int *)CMSG_DATA(c);
+        for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+          o += (size_t)sprintf(out + o, "%s%d", o ? "," : "", fd[i]);
+      }
+    out[o++] = ';';
+    if (r > 0) { memcpy(out + o, buf, (size_t)r); o += (size_t)r; }
+    reply(r, out, r >= 0 ? o : 0);
+    free(out);
+    free(buf);
+    return;
   } else {
     r = -ENOSYS;
   }

@@ -47,6 +47,9 @@ export const CALL_DOCS: Record<string, string> = {
   io_uring_write_fixed: "one WRITE_FIXED from buffer 0, waited for",
   lsof: "who has a file open or mapped (an admin view)",
   rdma: "`rdma resource show mr` (an admin view)",
+  socketpair: "two connected AF_UNIX sockets; the descriptors as strace prints them: [3, 4]",
+  sendmsg: "bytes and, with SCM_RIGHTS, open files into the peer's queue (in flight: held by no process)",
+  recvmsg: "bytes and the files in flight with them, each at the lowest free descriptor",
 };
 
 /** How an argument kind is written. */
@@ -70,6 +73,11 @@ export const ARG_DOCS: Record<ArgKind, string> = {
   handle: "a $name bound by the call that made it ($pd, $mr), or 0",
   ibvaccess: "IBV_ACCESS_ flags joined by |",
   str: 'a string ("resource show mr")',
+  sockfamily: "AF_UNIX",
+  socktype: "SOCK_STREAM or SOCK_DGRAM, with SOCK_CLOEXEC and SOCK_NONBLOCK",
+  fdpair: "the two descriptors made, checked: [3, 4]",
+  msghdr: 'strace\'s {msg_iov=[{iov_base="x", iov_len=1}], msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3]}]}; recvmsg checks the bytes and descriptors written',
+  msgflags: "MSG_ flags joined by |, or 0",
 };
 
 function where(name: string, sig: CallSig): string {

@@ -8,6 +8,7 @@ import { signalByName } from "../kernel/include/signal_names.js";
 import * as U from "../kernel/include/uapi.js";
 import { CAP_NAMES } from "../kernel/include/caps.js";
 import { DEVICES, lexicalWalk } from "../scenario/paths.js";
+import { readMsg } from "../scenario/msg.js";
 
 type CallStep = Extract<Step, { k: "call" }>;
 
@@ -16,7 +17,7 @@ export const SUPPORTED = new Set([
   "open", "openat", "close", "dup", "dup2", "fork", "exit", "kill", "read", "write", "pread", "pread64",
   "pwrite", "pwrite64", "truncate", "ftruncate", "fallocate", "fsync", "unlink", "rename", "mmap", "munmap",
   "fcntl", "cat", "io_uring_setup", "io_uring_register_buffers", "io_uring_unregister_buffers",
-  "io_uring_read_fixed", "io_uring_write_fixed",
+  "io_uring_read_fixed", "io_uring_write_fixed", "socketpair", "sendmsg", "recvmsg",
 ]);
 export const FCNTL_OK = new Set([
   "F_DUPFD", "F_DUPFD_CLOEXEC", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL", "F_SETOWN", "F_GETOWN",
@@ -158,6 +159,16 @@ export function command(s: CallStep, ctx: Ctx): string {
       return `fcntl ${num(a[0])} ${U.FCNTL_CMDS[cmd]} ${fcntlArg(cmd, a[2], ctx)}`;
     }
     case "io_uring_setup": return `io_uring_setup ${num(a[0])}`;
+    // socketpair FAMILY TYPE PROTOCOL; sendmsg FD HEXDATA FDS|- FLAGS; recvmsg FD SIZE FLAGS CONTROL
+    case "socketpair": return `socketpair ${symValue(a[0]!, U.SOCK_FAMILIES)} ${symValue(a[1]!, U.SOCK_TYPES)} ${num(a[2])}`;
+    case "sendmsg": {
+      const m = readMsg(a[1], true);
+      return `sendmsg ${num(a[0])} ${hex(m.data)} ${m.fds === null ? "-" : m.fds.length === 0 ? "," : m.fds.join(",")} ${symValue(a[2]!, U.MSG_FLAGS)}`;
+    }
+    case "recvmsg": {
+      const m = readMsg(a[1], false);
+      return `recvmsg ${num(a[0])} ${m.size} ${symValue(a[2]!, U.MSG_FLAGS)} ${m.fds === null ? 0 : 1}`;
+    }
     case "io_uring_register_buffers": return `io_uring_register_buffers ${num(a[0])} ${addrOf(a[1], ctx)} ${num(a[2])}`;
     case "io_uring_unregister_buffers": return `io_uring_unregister_buffers ${num(a[0])}`;
     case "io_uring_read_fixed": case "io_uring_write_fixed":
@@ -166,9 +177,16 @@ export function command(s: CallStep, ctx: Ctx): string {
   throw new Error(`the oracle does not run ${s.name}`);
 }
 
-/** The bytes a read step expects, when its buffer argument is a string. */
-export function readWant(s: CallStep): string | undefined {
-  if (s.name !== "read" && s.name !== "pread" && s.name !== "pread64") return undefined;
-  const b = s.args[1];
-  return b?.k === "str" ? b.v : undefined;
+/**
+ * What a call's output parameters hold, from the agent's reply data: socketpair's is
+ * "FD,FD", recvmsg's "FD,FD,...;BYTES", a read's the bytes.
+ */
+export function outParams(s: CallStep, data: string): { data: string; fds: number[] } {
+  const list = (t: string) => (t === "" ? [] : t.split(",").map(Number));
+  if (s.name === "socketpair") return { data: "", fds: list(data) };
+  if (s.name === "recvmsg") {
+    const cut = data.indexOf(";");
+    return { data: data.slice(cut + 1), fds: list(data.slice(0, cut)) };
+  }
+  return { data, fds: [] };
 }

@@ -5,6 +5,7 @@ import { ScriptError } from "../scenario/error.js";
 import * as U from "../kernel/include/uapi.js";
 import { signalByName } from "../kernel/include/signal_names.js";
 import type { SysArg } from "../kernel/entry.js";
+import { readMsg } from "../scenario/msg.js";
 
 export interface ResolveCtx {
   file: string;
@@ -70,6 +71,20 @@ export function resolveArgs(ctx: ResolveCtx, step: Extract<Step, { k: "call" }>)
         return symValue(a, IBV_ACCESS_FLAGS);
       case "str":
         return a.k === "str" ? a.v : "";
+      case "sockfamily":
+        return symValue(a, U.SOCK_FAMILIES);
+      case "socktype":
+        return symValue(a, U.SOCK_TYPES);
+      case "fdpair":
+        return 0; // an output, checked against the result
+      case "msghdr": {
+        // sendmsg: the bytes, a NUL, the descriptors passed ("-": no control message);
+        // recvmsg: the room for bytes, and 1 when it gives room for descriptors.
+        const m = readMsg(a, step.name === "sendmsg");
+        return step.name === "sendmsg" ? m.data + "\0" + (m.fds?.join(",") ?? "-") : `${m.size} ${m.fds === null ? 0 : 1}`;
+      }
+      case "msgflags":
+        return symValue(a, U.MSG_FLAGS);
     }
   });
 }

@@ -3,10 +3,12 @@
 import type { Arg } from "./ast.js";
 import * as U from "../kernel/include/uapi.js";
 import { signalByName, isStopSignal } from "../kernel/include/signal_names.js";
+import { checkMsg } from "./msg.js";
 
 export type ArgKind =
   | "fd" | "dirfd" | "path" | "oflags" | "mode" | "int" | "buf" | "rbuf" | "fcntlcmd" | "fcntlarg"
-  | "proc" | "sig" | "addr" | "prot" | "mapflags" | "fallocmode" | "handle" | "ibvaccess" | "str";
+  | "proc" | "sig" | "addr" | "prot" | "mapflags" | "fallocmode" | "handle" | "ibvaccess" | "str"
+  | "sockfamily" | "socktype" | "fdpair" | "msghdr" | "msgflags";
 
 export interface CallSig {
   args: ArgKind[];
@@ -57,6 +59,10 @@ export const CALLS: Record<string, CallSig> = {
   // (ring, fd, buf, len, offset) as liburing's io_uring_prep_read_fixed takes them.
   io_uring_read_fixed: { args: ["fd", "fd", "addr", "int", "int"] },
   io_uring_write_fixed: { args: ["fd", "fd", "addr", "int", "int"] },
+  // AF_UNIX socketpairs and SCM_RIGHTS (strace's notation: see msg.ts).
+  socketpair: { args: ["sockfamily", "socktype", "int", "fdpair"] },
+  sendmsg: { args: ["fd", "msghdr", "msgflags"] },
+  recvmsg: { args: ["fd", "msghdr", "msgflags"] },
   // Admin views.
   lsof: { args: ["path"], modelOnly: true },
   rdma: { args: ["str"], modelOnly: true },
@@ -156,6 +162,21 @@ function checkArg(kind: ArgKind, a: Arg, procs: Set<string>, cmd: string | null)
       return flagsOf(a, IBV_ACCESS_FLAGS, "IBV_ACCESS_ flag");
     case "str":
       return a.k === "str" ? null : "expected a string";
+    case "sockfamily":
+      return a.k === "sym" && a.v.length === 1 && typeof a.v[0] === "string" && U.SOCK_FAMILIES[a.v[0]] !== undefined ? null : "the family is AF_UNIX (socketpairs of other families are not modelled)";
+    case "socktype": {
+      const why = flagsOf(a, U.SOCK_TYPES, "socket type");
+      if (why !== null) return why;
+      const t = symValue(a, U.SOCK_TYPES) & U.SOCK_TYPE_MASK;
+      return t === U.SOCK_STREAM || t === U.SOCK_DGRAM ? null : "SOCK_STREAM or SOCK_DGRAM (with SOCK_CLOEXEC, SOCK_NONBLOCK)";
+    }
+    case "fdpair":
+      if (a.k !== "arr" || a.v.length !== 2 || a.v.some((x) => x.k !== "num")) return "the descriptors made, as strace prints them: [3, 4]";
+      return a.v.some((x) => x.k === "num" && x.v >= 1000) ? "descriptors 1000 and up are reserved" : null;
+    case "msghdr":
+      return checkMsg(a, cmd === "send");
+    case "msgflags":
+      return flagsOf(a, U.MSG_FLAGS, "MSG_ flag");
   }
 }
 
@@ -192,6 +213,7 @@ export function checkCall(name: string, args: Arg[], procs: Set<string>): Check 
     const a = args[i]!;
     const kind = sig.args[i]!;
     if (kind === "fcntlcmd" && a.k === "sym") cmd = String(a.v[0]);
+    if (kind === "msghdr") cmd = name === "sendmsg" ? "send" : "recv";
     const msg = checkArg(kind, a, procs, cmd);
     if (msg !== null) {
       const word = /^unknown [^ ]+(?: [^ ]+)? ([A-Za-z_0-9+]+)$/.exec(msg)?.[1];

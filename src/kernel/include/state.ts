@@ -24,9 +24,11 @@ export interface Wait {
    * "dax", pinned DAX pages of [start, end) of `ino` to be unpinned (no timeout);
    * "unpin", the pins taken under lease `lease` to go (sticky leases);
    * "poll", an io_uring read of the ring's own file, which waits for the ring to become
-   * readable (io_uring's armed poll), which only its own completion would make it: for ever.
+   * readable (io_uring's armed poll), which only its own completion would make it: for ever;
+   * "sock", a receive on the AF_UNIX socket of descriptor `fd` waiting for a message, an
+   * error or the peer's shutdown (unix_stream_data_wait, __skb_wait_for_more_packets).
    */
-  kind: "lease" | "dax" | "unpin" | "poll";
+  kind: "lease" | "dax" | "unpin" | "poll" | "sock";
   ino: number;
   wantWrite: boolean;
   /** A layout breaker (break_layout: FL_LAYOUT leases only). */

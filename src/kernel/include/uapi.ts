@@ -58,3 +58,16 @@ export const PAGE_SIZE = 4096;
 export const NR_OPEN = 1024;
 
 export const S_IFMT = 0o170000, S_IFREG = 0o100000, S_IFDIR = 0o040000, S_IFCHR = 0o020000;
+
+/** Sockets (include/linux/socket.h, include/linux/net.h): AF_UNIX socketpairs only. */
+export const AF_UNIX = 1, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_SEQPACKET = 5;
+export const SOCK_CLOEXEC = O_CLOEXEC, SOCK_NONBLOCK = O_NONBLOCK, SOCK_TYPE_MASK = 0xf;
+export const SOL_SOCKET = 1, SCM_RIGHTS = 1;
+export const MSG_PEEK = 2, MSG_CTRUNC = 8, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000, MSG_CMSG_CLOEXEC = 0x40000000;
+export const SOCK_FAMILIES: Record<string, number> = { AF_UNIX, AF_LOCAL: AF_UNIX };
+export const SOCK_TYPES: Record<string, number> = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_CLOEXEC, SOCK_NONBLOCK };
+/** The flags a script may pass (MSG_PEEK and the rest are not modelled). */
+export const MSG_FLAGS: Record<string, number> = { MSG_DONTWAIT, MSG_NOSIGNAL, MSG_CMSG_CLOEXEC };
+/** SCM_MAX_FD (include/net/scm.h): at most this many descriptors in one SCM_RIGHTS message. */
+export const SCM_MAX_FD = 253;
+export const S_IFSOCK = 0o140000;
