@@ -56,6 +56,10 @@
 #define MAXLINE (1 << 22)
 
 static const char *sock_name; /* abstract: sun_path is a NUL, then this */
+/* This agent's scenario process and whether it runs with sig=default: what an execve
+   hands to the new image ("agent resume NAME SIGDEFAULT"). */
+static char my_name[64];
+static int my_sigdefault;
 
 /* ---- the signal ring: written only by the handler, read only by the main loop ---- */
 
@@ -381,6 +385,7 @@ static void run_command(char *line) {
       connect_ctl();
       __atomic_store_n(&ring_r, __atomic_load_n(&ring_w, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
       in_len = 0;
+      snprintf(my_name, sizeof my_name, "%s", tok[1]);
       hello(tok[1]);
       agent_loop();
       _exit(0);
@@ -447,6 +452,13 @@ static void run_command(char *line) {
     r = sys_ret(syscall(SYS_io_uring_register, L(1), IORING_UNREGISTER_BUFFERS, NULL, 0));
   } else if (strcmp(op, "io_uring_read_fixed") == 0 || strcmp(op, "io_uring_write_fixed") == 0) { /* RING FD ADDR LEN OFF */
     r = ring_rw((int)L(1), op[9] == 'r' ? IORING_OP_READ_FIXED : IORING_OP_WRITE_FIXED, (int)L(2), UL(3), (unsigned)UL(4), L(5));
+  } else if (strcmp(op, "execve") == 0) {
+    /* The agent's own program again, through /proc/self/exe (the binary is static: the run's
+       tree has no ELF interpreter). The new image answers for this call (main: resume);
+       control socket on 1000, not close-on-exec, carries over. Only a failure returns. */
+    extern char **environ;
+    char *nargv[] = { "agent", "resume", my_name, my_sigdefault ? "1" : "0", NULL };
+    r = sys_ret(syscall(SYS_execve, "/proc/self/exe", nargv, environ));
   } else if (strcmp(op, "socketpair") == 0) { /* socketpair FAMILY TYPE PROTOCOL: replies "FD,FD" */
     int sv[2];
     r = sys_ret(syscall(SYS_socketpair, L(1), L(2), L(3), sv));
@@ -657,7 +669,9 @@ static void spawn_agent(char **tok) {
   }
   if (chdir("/") != 0) die("chdir");
   drop_to((unsigned)strtoul(tok[2], NULL, 10), (unsigned)strtoul(tok[3], NULL, 10), strtoull(tok[4], NULL, 16));
-  if (strcmp(tok[5], "1") != 0 && install_handlers() != 0) die("sigaction");
+  snprintf(my_name, sizeof my_name, "%s", tok[1]);
+  my_sigdefault = strcmp(tok[5], "1") == 0;
+  if (!my_sigdefault && install_handlers() != 0) die("sigaction");
   in_len = 0;
   close(diag);
   diag = 2;
@@ -735,7 +749,7 @@ static void keeper(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4 || strcmp(argv[1], "keeper") != 0) {
+  if (argc != 4 || (strcmp(argv[1], "keeper") != 0 && strcmp(argv[1], "resume") != 0)) {
     fprintf(stderr, "usage: agent keeper SOCKNAME ROOTDIR\n");
     return 2;
   }
@@ -749,6 +763,16 @@ int main(int argc, char **argv) {
       self[n] = 0;
       execv(self, argv);
     }
+  }
+  if (argc == 4 && strcmp(argv[1], "resume") == 0) {
+    /* After a scenario execve: the same process, a new image. Handlers again (execve reset
+       them: flush_signal_handlers), then the answer to the execve, then the next command. */
+    snprintf(my_name, sizeof my_name, "%s", argv[2]);
+    my_sigdefault = strcmp(argv[3], "1") == 0;
+    if (!my_sigdefault && install_handlers() != 0) die("sigaction");
+    reply(0, NULL, 0);
+    agent_loop();
+    _exit(0);
   }
   sock_name = argv[2];
   root_dir = argv[3];

@@ -50,6 +50,7 @@ export const CALL_DOCS: Record<string, string> = {
   socketpair: "two connected AF_UNIX sockets; the descriptors as strace prints them: [3, 4]",
   sendmsg: "bytes and, with SCM_RIGHTS, open files into the peer's queue (in flight: held by no process)",
   recvmsg: "bytes and the files in flight with them, each at the lowest free descriptor",
+  execve: 'execve("/proc/self/exe", ["prog"], NULL): close-on-exec descriptors closed, mappings dropped; the process carries on with the script',
 };
 
 /** How an argument kind is written. */
@@ -78,6 +79,8 @@ export const ARG_DOCS: Record<ArgKind, string> = {
   fdpair: "the two descriptors made, checked: [3, 4]",
   msghdr: 'strace\'s {msg_iov=[{iov_base="x", iov_len=1}], msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3]}]}; recvmsg checks the bytes and descriptors written',
   msgflags: "MSG_ flags joined by |, or 0",
+  exepath: '"/proc/self/exe" (the script process\'s own program)',
+  strarr: 'an array of strings: ["prog"] (not read)',
 };
 
 function where(name: string, sig: CallSig): string {

@@ -24,6 +24,7 @@ import { pinnedInRange } from "./locks/layout.js";
 import { UVERBS_PATH, ibvAllocPd, ibvDeallocPd, ibvRegMr, ibvDeregMr, nicWrite, nicRead } from "./rdma/verbs.js";
 import { ioUringSetup, ioUringRegisterBuffers, ioUringUnregisterBuffers, ioUringRwFixed } from "./io_uring/rsrc.js";
 import { assert } from "./include/assert.js";
+import { sysExecve } from "./fs/exec.js";
 import { sysSocketpair, unixSendmsg, unixRecvmsg, unixReadable } from "./net/af_unix.js";
 
 export type SysArg = number | string;
@@ -117,6 +118,7 @@ export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], child?: 
       const [size, control] = str(a[1]).split(" ").map(Number) as [number, number];
       return sockRecv(s, p, n(a[0]), size, n(a[2]), control === 1, name, a);
     }
+    case "execve": return { ret: sysExecve(s, p) };
     // Admin views.
     case "lsof": return { ret: 0, lines: lsofLines(s, str(a[0])) };
     case "rdma": {

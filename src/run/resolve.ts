@@ -85,6 +85,10 @@ export function resolveArgs(ctx: ResolveCtx, step: Extract<Step, { k: "call" }>)
       }
       case "msgflags":
         return symValue(a, U.MSG_FLAGS);
+      case "exepath":
+        return a.k === "str" ? a.v : "";
+      case "strarr":
+        return 0; // argv: the program is the script's own, which reads none
     }
   });
 }

@@ -8,7 +8,7 @@ import { checkMsg } from "./msg.js";
 export type ArgKind =
   | "fd" | "dirfd" | "path" | "oflags" | "mode" | "int" | "buf" | "rbuf" | "fcntlcmd" | "fcntlarg"
   | "proc" | "sig" | "addr" | "prot" | "mapflags" | "fallocmode" | "handle" | "ibvaccess" | "str"
-  | "sockfamily" | "socktype" | "fdpair" | "msghdr" | "msgflags";
+  | "sockfamily" | "socktype" | "fdpair" | "msghdr" | "msgflags" | "exepath" | "strarr";
 
 export interface CallSig {
   args: ArgKind[];
@@ -63,6 +63,8 @@ export const CALLS: Record<string, CallSig> = {
   socketpair: { args: ["sockfamily", "socktype", "int", "fdpair"] },
   sendmsg: { args: ["fd", "msghdr", "msgflags"] },
   recvmsg: { args: ["fd", "msghdr", "msgflags"] },
+  // execve of the script process's own program: it carries on with the script's next line.
+  execve: { args: ["exepath", "strarr", "addr"] },
   // Admin views.
   lsof: { args: ["path"], modelOnly: true },
   rdma: { args: ["str"], modelOnly: true },
@@ -75,6 +77,9 @@ export const IBV_ACCESS_FLAGS: Record<string, number> = {
 // strace spells the 64-bit variants with the suffix; they are the same calls here.
 CALLS.pread64 = CALLS.pread!;
 CALLS.pwrite64 = CALLS.pwrite!;
+
+/** The one program a script may execve: its own (the oracle's agent re-executes itself). */
+export const EXE_PATH = "/proc/self/exe";
 
 /** A problem with argument `arg` (-1: the call); `at` is the offending word within the argument. */
 export type Check = { arg: number; msg: string; at?: string } | null;
@@ -177,6 +182,10 @@ function checkArg(kind: ArgKind, a: Arg, procs: Set<string>, cmd: string | null)
       return checkMsg(a, cmd === "send");
     case "msgflags":
       return flagsOf(a, U.MSG_FLAGS, "MSG_ flag");
+    case "exepath":
+      return a.k === "str" && a.v === EXE_PATH ? null : `the program is ${EXE_PATH} (the script process's own: it carries on with the script)`;
+    case "strarr":
+      return a.k === "arr" && a.v.every((x) => x.k === "str") ? null : 'an array of strings: ["prog", "arg"]';
   }
 }
 

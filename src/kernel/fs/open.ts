@@ -119,7 +119,8 @@ export function finishOpen(s: KState, p: Proc, file: number, fd: number, trunc: 
       return r;
     }
   }
-  installFd(s, p, fd, file, (fileOf(s, file).flags & U.O_CLOEXEC) !== 0);
+  // fd_install with O_CLOEXEC from the call's flags (f_flags do not keep it).
+  installFd(s, p, fd, file, (Number(redo[1]) & U.O_CLOEXEC) !== 0);
   return fd;
 }
 
