@@ -342,6 +342,12 @@ class Parser {
       // The kernel would end the path at its first NUL (strncpy_from_user): not the path written.
       const nul = a.v.indexOf("\0");
       if (nul >= 0) this.err(a.col + rawOffsetOfByte(a.text, nul), "a path cannot hold a NUL byte");
+      // openat relative to a descriptor: the walk starts at that directory (a mount's root,
+      // the one directory the model has), which the parser cannot know; `..` could leave it.
+      if (name === "openat" && i === 1 && args[0]!.k === "num" && !a.v.startsWith("/")) {
+        if (a.v.split("/").includes("..")) this.err(a.col, "a path relative to a descriptor may not go up (..)");
+        return;
+      }
       const why = pathProblem(this.sc.mounts, name, a.v);
       if (why !== null) this.err(a.col, why);
     });

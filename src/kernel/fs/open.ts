@@ -1,7 +1,7 @@
 // open(2) and truncate(2): fs/open.c do_sys_openat2, do_dentry_open, vfs_truncate.
 import type { KState, Proc, Inode } from "../include/state.js";
 import { layoutChange } from "../locks/layout.js";
-import { FMODE_READ, FMODE_WRITE, BLOCKED, CAP } from "../include/state.js";
+import { FMODE_READ, FMODE_WRITE, FMODE_PATH, BLOCKED, CAP } from "../include/state.js";
 import * as U from "../include/uapi.js";
 import { EACCES, EBADF, EEXIST, EINVAL, EISDIR, ENAMETOOLONG, ENOENT, ENOTDIR, ENXIO, EPERM } from "../include/errno.js";
 import {
@@ -40,6 +40,10 @@ export function startDir(s: KState, p: Proc, dirfd: number, path: string): Dir |
 
 function openFile(s: KState, p: Proc, path: string, flags: number, mode: number, fd: number, start: Dir | number): number {
   if (typeof start === "number") return start;
+  // build_open_how: "O_PATH beats everything else": only O_DIRECTORY, O_NOFOLLOW and
+  // O_CLOEXEC stay (no creation, no truncation, no access mode).
+  const opath = (flags & U.O_PATH) !== 0;
+  if (opath) flags &= U.O_PATH | U.O_DIRECTORY | U.O_NOFOLLOW | U.O_CLOEXEC;
   // Access mode 3 is legal: a descriptor for neither reading nor writing, which needs
   // both permissions (ACC_MODE) and breaks leases as a writer (__break_lease).
   const acc = flags & U.O_ACCMODE;
@@ -72,6 +76,15 @@ function openFile(s: KState, p: Proc, path: string, flags: number, mode: number,
   const isDir = (attrs.mode & U.S_IFMT) === U.S_IFDIR;
   if (isDir && (flags & U.O_CREAT)) return -EISDIR;
   if (mustDir && !isDir) return -ENOTDIR;
+  if (opath) {
+    // do_open -> may_open with no access asked (acc_mode 0: no permission needed), then
+    // do_dentry_open's O_PATH branch: f_mode FMODE_PATH, empty_fops, and it returns before
+    // the open counts and break_lease, so an O_PATH open neither breaks nor blocks a lease.
+    if (ino < 0) throw new ModelBug(`${path}: opening a directory outside every @fs is not modelled (scripts cannot name one)`);
+    const f = allocFile(s, ino, flags & ~U.O_CLOEXEC, FMODE_PATH);
+    installFd(s, p, fd, f.id, (flags & U.O_CLOEXEC) !== 0);
+    return fd;
+  }
   // may_open: a directory opened for write is EISDIR, before any permission check; O_TRUNC
   // asks for write (build_open_flags).
   if (isDir && (acc !== U.O_RDONLY || (flags & U.O_TRUNC))) return -EISDIR;
