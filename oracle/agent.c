@@ -459,6 +459,10 @@ static void run_command(char *line) {
     extern char **environ;
     char *nargv[] = { "agent", "resume", my_name, my_sigdefault ? "1" : "0", NULL };
     r = sys_ret(syscall(SYS_execve, "/proc/self/exe", nargv, environ));
+  } else if (strcmp(op, "pidfd_open") == 0) { /* pidfd_open PID FLAGS */
+    r = sys_ret(syscall(SYS_pidfd_open, L(1), L(2)));
+  } else if (strcmp(op, "pidfd_getfd") == 0) { /* pidfd_getfd PIDFD FD FLAGS */
+    r = sys_ret(syscall(SYS_pidfd_getfd, L(1), L(2), L(3)));
   } else if (strcmp(op, "socketpair") == 0) { /* socketpair FAMILY TYPE PROTOCOL: replies "FD,FD" */
     int sv[2];
     r = sys_ret(syscall(SYS_socketpair, L(1), L(2), L(3), sv));

@@ -50,6 +50,8 @@ export const CALL_DOCS: Record<string, string> = {
   socketpair: "two connected AF_UNIX sockets; the descriptors as strace prints them: [3, 4]",
   sendmsg: "bytes and, with SCM_RIGHTS, open files into the peer's queue (in flight: held by no process)",
   recvmsg: "bytes and the files in flight with them, each at the lowest free descriptor",
+  pidfd_open: "a descriptor naming a process (always close-on-exec)",
+  pidfd_getfd: "a copy of another process's open file (ptrace access), at the lowest free descriptor, close-on-exec",
   execve: 'execve("/proc/self/exe", ["prog"], NULL): close-on-exec descriptors closed, mappings dropped; the process carries on with the script',
 };
 

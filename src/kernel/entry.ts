@@ -25,6 +25,7 @@ import { UVERBS_PATH, ibvAllocPd, ibvDeallocPd, ibvRegMr, ibvDeregMr, nicWrite, 
 import { ioUringSetup, ioUringRegisterBuffers, ioUringUnregisterBuffers, ioUringRwFixed } from "./io_uring/rsrc.js";
 import { assert } from "./include/assert.js";
 import { sysExecve } from "./fs/exec.js";
+import { sysPidfdOpen, sysPidfdGetfd } from "./sched/pid.js";
 import { sysSocketpair, unixSendmsg, unixRecvmsg, unixReadable } from "./net/af_unix.js";
 
 export type SysArg = number | string;
@@ -119,6 +120,8 @@ export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], child?: 
       return sockRecv(s, p, n(a[0]), size, n(a[2]), control === 1, name, a);
     }
     case "execve": return { ret: sysExecve(s, p) };
+    case "pidfd_open": return { ret: sysPidfdOpen(s, p, n(a[0]), n(a[1])) };
+    case "pidfd_getfd": return { ret: sysPidfdGetfd(s, p, n(a[0]), n(a[1]), n(a[2])) };
     // Admin views.
     case "lsof": return { ret: 0, lines: lsofLines(s, str(a[0])) };
     case "rdma": {

@@ -17,7 +17,7 @@ export const SUPPORTED = new Set([
   "open", "openat", "close", "dup", "dup2", "fork", "exit", "kill", "read", "write", "pread", "pread64",
   "pwrite", "pwrite64", "truncate", "ftruncate", "fallocate", "fsync", "unlink", "rename", "mmap", "munmap",
   "fcntl", "cat", "io_uring_setup", "io_uring_register_buffers", "io_uring_unregister_buffers",
-  "io_uring_read_fixed", "io_uring_write_fixed", "socketpair", "sendmsg", "recvmsg", "execve",
+  "io_uring_read_fixed", "io_uring_write_fixed", "socketpair", "sendmsg", "recvmsg", "execve", "pidfd_open", "pidfd_getfd",
 ]);
 export const FCNTL_OK = new Set([
   "F_DUPFD", "F_DUPFD_CLOEXEC", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL", "F_SETOWN", "F_GETOWN",
@@ -161,6 +161,8 @@ export function command(s: CallStep, ctx: Ctx): string {
     case "io_uring_setup": return `io_uring_setup ${num(a[0])}`;
     // socketpair FAMILY TYPE PROTOCOL; sendmsg FD HEXDATA FDS|- FLAGS; recvmsg FD SIZE FLAGS CONTROL
     case "execve": return "execve";
+    case "pidfd_open": return `pidfd_open ${ctx.pid(String((a[0] as Extract<Arg, { k: "sym" }>).v[0]))} ${num(a[1])}`;
+    case "pidfd_getfd": return `pidfd_getfd ${num(a[0])} ${num(a[1])} ${num(a[2])}`;
     case "socketpair": return `socketpair ${symValue(a[0]!, U.SOCK_FAMILIES)} ${symValue(a[1]!, U.SOCK_TYPES)} ${num(a[2])}`;
     case "sendmsg": {
       const m = readMsg(a[1], true);

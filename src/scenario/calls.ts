@@ -65,6 +65,9 @@ export const CALLS: Record<string, CallSig> = {
   recvmsg: { args: ["fd", "msghdr", "msgflags"] },
   // execve of the script process's own program: it carries on with the script's next line.
   execve: { args: ["exepath", "strarr", "addr"] },
+  // pidfds: a process by name (strace prints its pid), and a copy of one of its files.
+  pidfd_open: { args: ["proc", "int"] },
+  pidfd_getfd: { args: ["fd", "fd", "int"] },
   // Admin views.
   lsof: { args: ["path"], modelOnly: true },
   rdma: { args: ["str"], modelOnly: true },
