@@ -53,6 +53,9 @@
 #include <unistd.h>
 
 #define CTL 1000
+/* This agent's control socket: CTL, or for a clone(CLONE_FILES) child, which shares its
+   parent's table, the lowest free descriptor from CTL + 10 (resume: argv). */
+static int ctl = CTL;
 #define MAXLINE (1 << 22)
 
 static const char *sock_name; /* abstract: sun_path is a NUL, then this */
@@ -285,12 +288,32 @@ static void reply(long ret, const char *data, size_t dlen) {
   unsigned lost = __atomic_exchange_n(&ring_lost, 0, __ATOMIC_RELAXED);
   if (lost) n += (size_t)snprintf(b + n, cap - n, " L%u", lost);
   b[n++] = '\n';
-  if (put_all(CTL, b, n) != 0) _exit(121);
+  if (put_all(ctl, b, n) != 0) _exit(121);
   free(b);
 }
 
 /* Connects a fresh control socket and moves it to fd 1000, leaving every other fd as it was. */
+static int open_ctl(void);
+/* A clone(CLONE_FILES) child: its own control socket on a reserved fd of the shared table
+   (the lowest free from CTL + 10), the parent's left alone. */
+static void connect_shared_ctl(void) {
+  int s = open_ctl();
+  ctl = fcntl(s, F_DUPFD, CTL + 10);
+  if (ctl < 0) die("F_DUPFD");
+  close(s);
+}
+
 static void connect_ctl(void) {
+  int s = open_ctl();
+  if (s != CTL) {
+    if (dup2(s, CTL) < 0) die("dup2");
+    close(s);
+  }
+  ctl = CTL;
+}
+
+/* A socket connected to the driver. */
+static int open_ctl(void) {
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0) die("socket");
   struct sockaddr_un a;
@@ -307,10 +330,7 @@ static void connect_ctl(void) {
     if (errno == EINTR) continue;
     if (errno != ECONNREFUSED || ++i == 2) die("connect");
   }
-  if (s != CTL) {
-    if (dup2(s, CTL) < 0) die("dup2");
-    close(s);
-  }
+  return s;
 }
 
 /* ---- credentials ---- */
@@ -340,7 +360,7 @@ static void drop_to(unsigned uid, unsigned gid, uint64_t caps) {
 static void hello(const char *name) {
   char b[128];
   int n = snprintf(b, sizeof b, "H %s %d\n", name, getpid());
-  if (put_all(CTL, b, (size_t)n) != 0) _exit(121);
+  if (put_all(ctl, b, (size_t)n) != 0) _exit(121);
 }
 
 static void agent_loop(void);
@@ -387,6 +407,20 @@ static void run_command(char *line) {
       in_len = 0;
       snprintf(my_name, sizeof my_name, "%s", tok[1]);
       hello(tok[1]);
+      agent_loop();
+      _exit(0);
+    }
+    r = p < 0 ? -errno : p;
+  } else if (strcmp(op, "clone") == 0) { /* clone FLAGS CHILDNAME: CLONE_FILES and SIGCHLD only, no new stack */
+    long flags = L(1);
+    pid_t p = (pid_t)syscall(SYS_clone, flags, 0, 0, 0, 0);
+    if (p == 0) {
+      if (flags & CLONE_FILES) connect_shared_ctl();
+      else { close(CTL); connect_ctl(); }
+      __atomic_store_n(&ring_r, __atomic_load_n(&ring_w, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+      in_len = 0;
+      snprintf(my_name, sizeof my_name, "%s", tok[2]);
+      hello(tok[2]);
       agent_loop();
       _exit(0);
     }
@@ -457,7 +491,9 @@ static void run_command(char *line) {
        tree has no ELF interpreter). The new image answers for this call (main: resume);
        control socket on 1000, not close-on-exec, carries over. Only a failure returns. */
     extern char **environ;
-    char *nargv[] = { "agent", "resume", my_name, my_sigdefault ? "1" : "0", NULL };
+    char cfd[16];
+    snprintf(cfd, sizeof cfd, "%d", ctl);
+    char *nargv[] = { "agent", "resume", my_name, my_sigdefault ? "1" : "0", cfd, (char *)sock_name, NULL };
     r = sys_ret(syscall(SYS_execve, "/proc/self/exe", nargv, environ));
   } else if (strcmp(op, "pidfd_open") == 0) { /* pidfd_open PID FLAGS */
     r = sys_ret(syscall(SYS_pidfd_open, L(1), L(2)));
@@ -530,7 +566,7 @@ static void run_command(char *line) {
 
 static void agent_loop(void) {
   for (;;) {
-    char *line = get_line(CTL);
+    char *line = get_line(ctl);
     if (line == NULL) _exit(0); /* the driver is gone */
     run_command(line);
     free(line);
@@ -753,7 +789,7 @@ static void keeper(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4 || (strcmp(argv[1], "keeper") != 0 && strcmp(argv[1], "resume") != 0)) {
+  if ((argc != 4 || strcmp(argv[1], "keeper") != 0) && (argc != 6 || strcmp(argv[1], "resume") != 0)) {
     fprintf(stderr, "usage: agent keeper SOCKNAME ROOTDIR\n");
     return 2;
   }
@@ -768,7 +804,9 @@ int main(int argc, char **argv) {
       execv(self, argv);
     }
   }
-  if (argc == 4 && strcmp(argv[1], "resume") == 0) {
+  if (argc == 6 && strcmp(argv[1], "resume") == 0) {
+    ctl = atoi(argv[4]);
+    sock_name = argv[5];
     /* After a scenario execve: the same process, a new image. Handlers again (execve reset
        them: flush_signal_handlers), then the answer to the execve, then the next command. */
     snprintf(my_name, sizeof my_name, "%s", argv[2]);

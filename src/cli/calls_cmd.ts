@@ -50,6 +50,7 @@ export const CALL_DOCS: Record<string, string> = {
   socketpair: "two connected AF_UNIX sockets; the descriptors as strace prints them: [3, 4]",
   sendmsg: "bytes and, with SCM_RIGHTS, open files into the peer's queue (in flight: held by no process)",
   recvmsg: "bytes and the files in flight with them, each at the lowest free descriptor",
+  clone: "clone(flags=CLONE_FILES|SIGCHLD) = B: a child sharing the descriptor table (without CLONE_FILES, a fork)",
   pidfd_open: "a descriptor naming a process (always close-on-exec)",
   pidfd_getfd: "a copy of another process's open file (ptrace access), at the lowest free descriptor, close-on-exec",
   execve: 'execve("/proc/self/exe", ["prog"], NULL): close-on-exec descriptors closed, mappings dropped; the process carries on with the script',
@@ -82,6 +83,7 @@ export const ARG_DOCS: Record<ArgKind, string> = {
   msghdr: 'strace\'s {msg_iov=[{iov_base="x", iov_len=1}], msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3]}]}; recvmsg checks the bytes and descriptors written',
   msgflags: "MSG_ flags joined by |, or 0",
   exepath: '"/proc/self/exe" (the script process\'s own program)',
+  cloneflags: "flags=CLONE_FILES|SIGCHLD",
   strarr: 'an array of strings: ["prog"] (not read)',
 };
 

@@ -68,6 +68,8 @@ export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], child?: 
     case "dup": return { ret: sysDup(s, p, n(a[0])) };
     case "dup2": return { ret: sysDup2(s, p, n(a[0]), n(a[1])) };
     case "fork": assert(child !== undefined, "fork names its child"); return { ret: sysFork(s, p, child.name, child.pid) };
+    // clone without a new stack (the child carries on as fork's does): CLONE_FILES shares the table.
+    case "clone": assert(child !== undefined, "clone names its child"); return { ret: sysFork(s, p, child.name, child.pid, n(a[0])) };
     case "exit": doExit(s, p, PState.Exited, n(a[0]) & 0xff); return { ret: DIED };
     case "kill": return { ret: sysKill(s, p, n(a[0]), n(a[1])) };
     // sock_read_iter / sock_write_iter: a socket's read and write are a receive and a send

@@ -9,6 +9,7 @@ import * as U from "../kernel/include/uapi.js";
 import { CAP_NAMES } from "../kernel/include/caps.js";
 import { DEVICES, lexicalWalk } from "../scenario/paths.js";
 import { readMsg } from "../scenario/msg.js";
+import { cloneFlags } from "../scenario/calls.js";
 
 type CallStep = Extract<Step, { k: "call" }>;
 
@@ -17,7 +18,7 @@ export const SUPPORTED = new Set([
   "open", "openat", "close", "dup", "dup2", "fork", "exit", "kill", "read", "write", "pread", "pread64",
   "pwrite", "pwrite64", "truncate", "ftruncate", "fallocate", "fsync", "unlink", "rename", "mmap", "munmap",
   "fcntl", "cat", "io_uring_setup", "io_uring_register_buffers", "io_uring_unregister_buffers",
-  "io_uring_read_fixed", "io_uring_write_fixed", "socketpair", "sendmsg", "recvmsg", "execve", "pidfd_open", "pidfd_getfd",
+  "io_uring_read_fixed", "io_uring_write_fixed", "socketpair", "sendmsg", "recvmsg", "execve", "clone", "pidfd_open", "pidfd_getfd",
 ]);
 export const FCNTL_OK = new Set([
   "F_DUPFD", "F_DUPFD_CLOEXEC", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL", "F_SETOWN", "F_GETOWN",
@@ -139,6 +140,7 @@ export function command(s: CallStep, ctx: Ctx): string {
     case "close": case "dup": case "fsync": return `${s.name} ${num(a[0])}`;
     case "dup2": return `dup2 ${num(a[0])} ${num(a[1])}`;
     case "fork": return `fork ${s.expect?.k === "value" ? s.expect.text : "child"}`;
+    case "clone": return `clone ${cloneFlags(a[0])} ${s.expect?.k === "value" ? s.expect.text : "child"}`;
     case "exit": return `exit ${num(a[0])}`;
     case "kill": return `kill ${ctx.pid(String((a[0] as Extract<Arg, { k: "sym" }>).v[0]))} ${sig(a[1])}`;
     case "read": return `read ${num(a[0])} ${num(a[2])} ${addrOf(a[1], ctx)}`;

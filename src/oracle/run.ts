@@ -137,7 +137,7 @@ export class Runner {
       return;
     }
     if (s.expect?.k === "blocks") this.early.set(s.proc, { step: s, reply: done });
-    if (s.name === "fork" && done !== null && done.ret > 0 && s.expect?.k === "value") {
+    if ((s.name === "fork" || s.name === "clone") && done !== null && done.ret > 0 && s.expect?.k === "value") {
       await this.fleet.hello(s.expect.text, START_MS);
     }
     this.report(s, s, done);

@@ -1,6 +1,6 @@
 // Turns a call's written arguments into the raw values a syscall takes.
 import type { Arg, Step } from "../scenario/ast.js";
-import { CALLS, openFlagValue, symValue, IBV_ACCESS_FLAGS, FD_FLAGS } from "../scenario/calls.js";
+import { CALLS, cloneFlags, openFlagValue, symValue, IBV_ACCESS_FLAGS, FD_FLAGS } from "../scenario/calls.js";
 import { ScriptError } from "../scenario/error.js";
 import * as U from "../kernel/include/uapi.js";
 import { signalByName } from "../kernel/include/signal_names.js";
@@ -87,6 +87,8 @@ export function resolveArgs(ctx: ResolveCtx, step: Extract<Step, { k: "call" }>)
         return symValue(a, U.MSG_FLAGS);
       case "exepath":
         return a.k === "str" ? a.v : "";
+      case "cloneflags":
+        return cloneFlags(a);
       case "strarr":
         return 0; // argv: the program is the script's own, which reads none
     }

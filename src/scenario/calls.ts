@@ -8,7 +8,7 @@ import { checkMsg } from "./msg.js";
 export type ArgKind =
   | "fd" | "dirfd" | "path" | "oflags" | "mode" | "int" | "buf" | "rbuf" | "fcntlcmd" | "fcntlarg"
   | "proc" | "sig" | "addr" | "prot" | "mapflags" | "fallocmode" | "handle" | "ibvaccess" | "str"
-  | "sockfamily" | "socktype" | "fdpair" | "msghdr" | "msgflags" | "exepath" | "strarr";
+  | "sockfamily" | "socktype" | "fdpair" | "msghdr" | "msgflags" | "exepath" | "strarr" | "cloneflags";
 
 export interface CallSig {
   args: ArgKind[];
@@ -65,6 +65,8 @@ export const CALLS: Record<string, CallSig> = {
   recvmsg: { args: ["fd", "msghdr", "msgflags"] },
   // execve of the script process's own program: it carries on with the script's next line.
   execve: { args: ["exepath", "strarr", "addr"] },
+  // clone(flags=CLONE_FILES|SIGCHLD) = B: a child sharing (CLONE_FILES) or copying the table.
+  clone: { args: ["cloneflags"] },
   // pidfds: a process by name (strace prints its pid), and a copy of one of its files.
   pidfd_open: { args: ["proc", "int"] },
   pidfd_getfd: { args: ["fd", "fd", "int"] },
@@ -80,6 +82,14 @@ export const IBV_ACCESS_FLAGS: Record<string, number> = {
 // strace spells the 64-bit variants with the suffix; they are the same calls here.
 CALLS.pread64 = CALLS.pread!;
 CALLS.pwrite64 = CALLS.pwrite!;
+
+/** clone's flags the model has: sharing the descriptor table, and the exit signal. */
+export const CLONE_FLAGS: Record<string, number> = { CLONE_FILES: 0x400, SIGCHLD: 17 };
+
+/** clone's `flags=...` as a number. */
+export function cloneFlags(a: Arg | undefined): number {
+  return a?.k === "named" ? symValue(a.v, CLONE_FLAGS) : 0;
+}
 
 /** The one program a script may execve: its own (the oracle's agent re-executes itself). */
 export const EXE_PATH = "/proc/self/exe";
@@ -187,6 +197,9 @@ function checkArg(kind: ArgKind, a: Arg, procs: Set<string>, cmd: string | null)
       return flagsOf(a, U.MSG_FLAGS, "MSG_ flag");
     case "exepath":
       return a.k === "str" && a.v === EXE_PATH ? null : `the program is ${EXE_PATH} (the script process's own: it carries on with the script)`;
+    case "cloneflags":
+      if (a.k !== "named" || a.key !== "flags") return "clone takes flags=CLONE_FILES|SIGCHLD (as strace writes it)";
+      return flagsOf(a.v, CLONE_FLAGS, "clone flag (CLONE_FILES and SIGCHLD are modelled)");
     case "strarr":
       return a.k === "arr" && a.v.every((x) => x.k === "str") ? null : 'an array of strings: ["prog", "arg"]';
   }

@@ -44,6 +44,7 @@ export function fmtResult(name: string, args: Arg[], ret: number, procName: (pid
   if (ret < 0) return fmtErrno(-ret);
   switch (name) {
     case "fork":
+    case "clone":
       return procName(ret);
     case "mmap":
       return fmtAddr(ret);
