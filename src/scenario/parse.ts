@@ -345,7 +345,7 @@ class Parser {
       // openat relative to a descriptor: the walk starts at that directory (a mount's root,
       // the one directory the model has), which the parser cannot know; `..` could leave it.
       if (name === "openat" && i === 1 && args[0]!.k === "num" && !a.v.startsWith("/")) {
-        if (a.v.split("/").includes("..")) this.err(a.col, "a path relative to a descriptor may not go up (..)");
+        if (a.v.split("/").includes("..")) this.err(a.col, `${a.v} may lead outside every @fs: a path relative to a descriptor may not go up (..)`);
         return;
       }
       const why = pathProblem(this.sc.mounts, name, a.v);
