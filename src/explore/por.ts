@@ -61,6 +61,8 @@ interface Facts {
   /** Per process: the paths its handlers name; and those of every @any line. */
   handlerPaths: Set<string>[];
   anyPaths: Set<string>;
+  /** Some call takes another process's file (pidfd_getfd): no file is one process's alone. */
+  grabs: boolean;
 }
 
 const VIEWS = new Set(["cat", "lsof", "rdma"]);
@@ -110,7 +112,8 @@ function facts(c: Compiled): Facts {
   });
   const handlerPaths = c.procs.map((_, i) => new Set(c.handlers.filter((h) => h.proc === i).flatMap((h) => h.calls.flatMap(pathsOf))));
   const anyPaths = new Set(c.anys.flatMap((a) => pathsOf(a.call)));
-  f = { signalRisk, anyActs, pdPrivate, pathsFrom, handlerPaths, anyPaths };
+  const grabs = calls.some(({ call }) => call.step.name === "pidfd_getfd");
+  f = { signalRisk, anyActs, pdPrivate, pathsFrom, handlerPaths, anyPaths, grabs };
   FACTS.set(c, f);
   return f;
 }
@@ -181,6 +184,8 @@ function local(m: Machine, st: MState, i: number): boolean {
   // A descriptor table shared with another process (CLONE_FILES): the lowest free
   // descriptor, and every descriptor's file, are the sharers' too.
   if (p.fdt >= 0 && k.fdts[p.fdt]!.users > 1) return false;
+  // pidfd_getfd reads another process's table and takes its files.
+  if (facts(m.c).grabs && name !== "cat" && name !== "lsof" && name !== "rdma") return false;
   // Admin views (fs/proc.ts catProc, lsofLines, rdmaLines) read the state and change nothing;
   // their result is not kept unless bound, and results are not checked.
   if (name === "cat" || name === "lsof" || name === "rdma") return call.bind < 0;
