@@ -76,7 +76,8 @@ function waitText(k: KState, p: Proc): string {
   const path = k.inodes[w.ino]?.path ?? "?";
   const until = w.wake >= 0 ? `times out in ${w.wake - k.now} ms` : "no timeout";
   const what = w.kind === "lease" ? `a lease break on ${path}` : w.kind === "dax" ? `pinned pages of ${path} to be unpinned`
-    : w.kind === "unpin" ? `the pins under its lease on ${path} to go` : "its ring to become readable";
+    : w.kind === "unpin" ? `the pins under its lease on ${path} to go`
+    : w.kind === "sock" ? `a message on the socket of descriptor ${w.fd}` : "its ring to become readable";
   return `asleep in ${w.call || "its call"}: waits for ${what} (${until}${w.woken ? ", woken" : ""})`;
 }
 
