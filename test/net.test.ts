@@ -128,3 +128,11 @@ test("the notation's mistakes are FILE:LINE:COL errors", () => {
   ];
   for (const [line, want] of bad) assert.throws(() => parseScenario(script(line), "t.scn"), (e: Error) => want.test(e.message), line);
 });
+
+test("an O_PATH descriptor of the RDMA device opens no context", () => {
+  const s = states(script(`A: open("/dev/infiniband/uverbs0", O_RDONLY|O_PATH) = 3
+A: ibv_alloc_pd(3) = -1 EBADF
+A: fcntl(3, F_GETFL) = 0x200000 (flags O_RDONLY|O_PATH)`));
+  const st = s.get(8)!;
+  assert.equal(st.files.filter((f) => f !== null && f.kind === 1).length, 0, "no uverbs file");
+});

@@ -18,7 +18,7 @@ import { sysUnlink, sysRename } from "./fs/dir.js";
 import { sysKill } from "./sched/signal.js";
 import { doExit, sysFork, abortWait, fireTimers } from "./sched/exit.js";
 import { catProc, lsofLines, rdmaLines } from "./fs/proc.js";
-import { openSpecial } from "./fs/anon_inodes.js";
+import { openSpecial, openPathOfDevice } from "./fs/anon_inodes.js";
 import { breakLeaseResume } from "./locks/locks.js";
 import { pinnedInRange } from "./locks/layout.js";
 import { UVERBS_PATH, ibvAllocPd, ibvDeallocPd, ibvRegMr, ibvDeregMr, nicWrite, nicRead } from "./rdma/verbs.js";
@@ -62,7 +62,11 @@ export const DIED = -0x7ffffffe;
 export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], child?: ForkChild): SysResult {
   switch (name) {
     // do_dentry_open: the RDMA context has no FMODE_CAN_ODIRECT.
-    case "open": return { ret: str(a[0]) === UVERBS_PATH ? (n(a[1]) & U.O_DIRECT ? -EINVAL : openSpecial(s, p, FK_UVERBS, UVERBS_PATH, (n(a[1]) & U.O_CLOEXEC) !== 0)) : sysOpen(s, p, str(a[0]), n(a[1]), n(a[2])) };
+    case "open":
+      if (str(a[0]) !== UVERBS_PATH) return { ret: sysOpen(s, p, str(a[0]), n(a[1]), n(a[2])) };
+      // An O_PATH descriptor of the device node opens no context (do_dentry_open returns first).
+      if (n(a[1]) & U.O_PATH) return { ret: openPathOfDevice(s, p, UVERBS_PATH, n(a[1])) };
+      return { ret: n(a[1]) & U.O_DIRECT ? -EINVAL : openSpecial(s, p, FK_UVERBS, UVERBS_PATH, (n(a[1]) & U.O_CLOEXEC) !== 0) };
     case "openat": return { ret: sysOpen(s, p, str(a[1]), n(a[2]), n(a[3]), startDir(s, p, n(a[0]), str(a[1]))) };
     case "close": return { ret: sysClose(s, p, n(a[0])) };
     case "dup": return { ret: sysDup(s, p, n(a[0])) };
