@@ -53,9 +53,16 @@
 #include <unistd.h>
 
 #define CTL 1000
+/* This agent's control socket: CTL, or for a clone(CLONE_FILES) child, which shares its
+   parent's table, the lowest free descriptor from CTL + 10 (resume: argv). */
+static int ctl = CTL;
 #define MAXLINE (1 << 22)
 
 static const char *sock_name; /* abstract: sun_path is a NUL, then this */
+/* This agent's scenario process and whether it runs with sig=default: what an execve
+   hands to the new image ("agent resume NAME SIGDEFAULT"). */
+static char my_name[64];
+static int my_sigdefault;
 
 /* ---- the signal ring: written only by the handler, read only by the main loop ---- */
 
@@ -281,12 +288,32 @@ static void reply(long ret, const char *data, size_t dlen) {
   unsigned lost = __atomic_exchange_n(&ring_lost, 0, __ATOMIC_RELAXED);
   if (lost) n += (size_t)snprintf(b + n, cap - n, " L%u", lost);
   b[n++] = '\n';
-  if (put_all(CTL, b, n) != 0) _exit(121);
+  if (put_all(ctl, b, n) != 0) _exit(121);
   free(b);
 }
 
 /* Connects a fresh control socket and moves it to fd 1000, leaving every other fd as it was. */
+static int open_ctl(void);
+/* A clone(CLONE_FILES) child: its own control socket on a reserved fd of the shared table
+   (the lowest free from CTL + 10), the parent's left alone. */
+static void connect_shared_ctl(void) {
+  int s = open_ctl();
+  ctl = fcntl(s, F_DUPFD, CTL + 10);
+  if (ctl < 0) die("F_DUPFD");
+  close(s);
+}
+
 static void connect_ctl(void) {
+  int s = open_ctl();
+  if (s != CTL) {
+    if (dup2(s, CTL) < 0) die("dup2");
+    close(s);
+  }
+  ctl = CTL;
+}
+
+/* A socket connected to the driver. */
+static int open_ctl(void) {
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0) die("socket");
   struct sockaddr_un a;
@@ -303,10 +330,7 @@ static void connect_ctl(void) {
     if (errno == EINTR) continue;
     if (errno != ECONNREFUSED || ++i == 2) die("connect");
   }
-  if (s != CTL) {
-    if (dup2(s, CTL) < 0) die("dup2");
-    close(s);
-  }
+  return s;
 }
 
 /* ---- credentials ---- */
@@ -336,7 +360,7 @@ static void drop_to(unsigned uid, unsigned gid, uint64_t caps) {
 static void hello(const char *name) {
   char b[128];
   int n = snprintf(b, sizeof b, "H %s %d\n", name, getpid());
-  if (put_all(CTL, b, (size_t)n) != 0) _exit(121);
+  if (put_all(ctl, b, (size_t)n) != 0) _exit(121);
 }
 
 static void agent_loop(void);
@@ -381,7 +405,22 @@ static void run_command(char *line) {
       connect_ctl();
       __atomic_store_n(&ring_r, __atomic_load_n(&ring_w, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
       in_len = 0;
+      snprintf(my_name, sizeof my_name, "%s", tok[1]);
       hello(tok[1]);
+      agent_loop();
+      _exit(0);
+    }
+    r = p < 0 ? -errno : p;
+  } else if (strcmp(op, "clone") == 0) { /* clone FLAGS CHILDNAME: CLONE_FILES and SIGCHLD only, no new stack */
+    long flags = L(1);
+    pid_t p = (pid_t)syscall(SYS_clone, flags, 0, 0, 0, 0);
+    if (p == 0) {
+      if (flags & CLONE_FILES) connect_shared_ctl();
+      else { close(CTL); connect_ctl(); }
+      __atomic_store_n(&ring_r, __atomic_load_n(&ring_w, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+      in_len = 0;
+      snprintf(my_name, sizeof my_name, "%s", tok[2]);
+      hello(tok[2]);
       agent_loop();
       _exit(0);
     }
@@ -449,6 +488,76 @@ static void run_command(char *line) {
     r = sys_ret(syscall(SYS_io_uring_register, L(1), IORING_UNREGISTER_BUFFERS, NULL, 0));
   } else if (strcmp(op, "io_uring_read_fixed") == 0 || strcmp(op, "io_uring_write_fixed") == 0) { /* RING FD ADDR LEN OFF */
     r = ring_rw((int)L(1), op[9] == 'r' ? IORING_OP_READ_FIXED : IORING_OP_WRITE_FIXED, (int)L(2), UL(3), (unsigned)UL(4), L(5));
+  } else if (strcmp(op, "execve") == 0) {
+    /* The agent's own program again, through /proc/self/exe (the binary is static: the run's
+       tree has no ELF interpreter). The new image answers for this call (main: resume);
+       control socket on 1000, not close-on-exec, carries over. Only a failure returns. */
+    extern char **environ;
+    char cfd[16];
+    snprintf(cfd, sizeof cfd, "%d", ctl);
+    char *nargv[] = { "agent", "resume", my_name, my_sigdefault ? "1" : "0", cfd, (char *)sock_name, NULL };
+    r = sys_ret(syscall(SYS_execve, "/proc/self/exe", nargv, environ));
+  } else if (strcmp(op, "pidfd_open") == 0) { /* pidfd_open PID FLAGS */
+    r = sys_ret(syscall(SYS_pidfd_open, L(1), L(2)));
+  } else if (strcmp(op, "pidfd_getfd") == 0) { /* pidfd_getfd PIDFD FD FLAGS */
+    r = sys_ret(syscall(SYS_pidfd_getfd, L(1), L(2), L(3)));
+  } else if (strcmp(op, "socketpair") == 0) { /* socketpair FAMILY TYPE PROTOCOL: replies "FD,FD" */
+    int sv[2];
+    r = sys_ret(syscall(SYS_socketpair, L(1), L(2), L(3), sv));
+    char b[32];
+    int n = r == 0 ? snprintf(b, sizeof b, "%d,%d", sv[0], sv[1]) : 0;
+    reply(r, b, (size_t)n);
+    return;
+  } else if (strcmp(op, "sendmsg") == 0) { /* sendmsg FD HEXDATA FDS|- FLAGS: FDS "3,4" or "," for none */
+    unhex(tok[2], &s1, &l1);
+    int fds[256], nfd = 0;
+    for (char *p = tok[3]; strcmp(tok[3], "-") != 0 && *p && nfd < 256; ) {
+      if (*p == ',') { p++; continue; }
+      fds[nfd++] = (int)strtol(p, &p, 10);
+    }
+    union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } u;
+    struct iovec iov = { s1, l1 };
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    if (strcmp(tok[3], "-") != 0) {
+      memset(&u, 0, sizeof u);
+      mh.msg_control = u.buf;
+      mh.msg_controllen = CMSG_SPACE(nfd * sizeof(int));
+      struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(nfd * sizeof(int));
+      memcpy(CMSG_DATA(c), fds, nfd * sizeof(int));
+    }
+    r = sys_ret(syscall(SYS_sendmsg, L(1), &mh, L(4)));
+  } else if (strcmp(op, "recvmsg") == 0) { /* recvmsg FD SIZE FLAGS CONTROL: replies "FD,...;BYTES" */
+    size_t n = UL(2);
+    char *buf = iobuf(n);
+    union { char buf[CMSG_SPACE(253 * sizeof(int))]; struct cmsghdr align; } u; /* SCM_MAX_FD */
+    struct iovec iov = { buf, n };
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    if (L(4)) { mh.msg_control = u.buf; mh.msg_controllen = sizeof u.buf; }
+    r = sys_ret(syscall(SYS_recvmsg, L(1), &mh, L(3)));
+    char *out = malloc(16 * 253 + n + 2);
+    size_t o = 0;
+    if (r >= 0 && mh.msg_controllen > 0)
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        int *fd = (int *)CMSG_DATA(c);
+        for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+          o += (size_t)sprintf(out + o, "%s%d", o ? "," : "", fd[i]);
+      }
+    out[o++] = ';';
+    if (r > 0) { memcpy(out + o, buf, (size_t)r); o += (size_t)r; }
+    reply(r, out, r >= 0 ? o : 0);
+    free(out);
+    free(buf);
+    return;
   } else {
     r = -ENOSYS;
   }
@@ -459,7 +568,7 @@ static void run_command(char *line) {
 
 static void agent_loop(void) {
   for (;;) {
-    char *line = get_line(CTL);
+    char *line = get_line(ctl);
     if (line == NULL) _exit(0); /* the driver is gone */
     run_command(line);
     free(line);
@@ -602,7 +711,9 @@ static void spawn_agent(char **tok) {
   }
   if (chdir("/") != 0) die("chdir");
   drop_to((unsigned)strtoul(tok[2], NULL, 10), (unsigned)strtoul(tok[3], NULL, 10), strtoull(tok[4], NULL, 16));
-  if (strcmp(tok[5], "1") != 0 && install_handlers() != 0) die("sigaction");
+  snprintf(my_name, sizeof my_name, "%s", tok[1]);
+  my_sigdefault = strcmp(tok[5], "1") == 0;
+  if (!my_sigdefault && install_handlers() != 0) die("sigaction");
   in_len = 0;
   close(diag);
   diag = 2;
@@ -680,7 +791,7 @@ static void keeper(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4 || strcmp(argv[1], "keeper") != 0) {
+  if ((argc != 4 || strcmp(argv[1], "keeper") != 0) && (argc != 6 || strcmp(argv[1], "resume") != 0)) {
     fprintf(stderr, "usage: agent keeper SOCKNAME ROOTDIR\n");
     return 2;
   }
@@ -694,6 +805,18 @@ int main(int argc, char **argv) {
       self[n] = 0;
       execv(self, argv);
     }
+  }
+  if (argc == 6 && strcmp(argv[1], "resume") == 0) {
+    ctl = atoi(argv[4]);
+    sock_name = argv[5];
+    /* After a scenario execve: the same process, a new image. Handlers again (execve reset
+       them: flush_signal_handlers), then the answer to the execve, then the next command. */
+    snprintf(my_name, sizeof my_name, "%s", argv[2]);
+    my_sigdefault = strcmp(argv[3], "1") == 0;
+    if (!my_sigdefault && install_handlers() != 0) die("sigaction");
+    reply(0, NULL, 0);
+    agent_loop();
+    _exit(0);
   }
   sock_name = argv[2];
   root_dir = argv[3];

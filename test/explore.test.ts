@@ -11,6 +11,7 @@ import { Machine, type MState } from "../src/machine/machine.js";
 import { compile } from "../src/machine/program.js";
 import { policyNamed, policyVariants } from "../src/policy/registry.js";
 import { encodeState } from "../src/kernel/snapshot.js";
+import { procFds } from "../src/kernel/fs/file.js";
 import { search } from "../src/explore/drive.js";
 import { checkScenario, exitStatus } from "../src/explore/check.js";
 import { PROPERTIES } from "../src/props/names.js";
@@ -96,7 +97,7 @@ test("an optional step is tried both ways; an optional handler both reacts and i
     if (seen.has(key)) return;
     seen.add(key);
     const a = m.proc(st, 0);
-    if (a !== null && st.pc[0] === m.c.programs[0]!.length) (a.fds[3] ?? -1) >= 0 ? (kept = true) : (closed = true);
+    if (a !== null && st.pc[0] === m.c.programs[0]!.length) (procFds(st.k, a)[3] ?? -1) >= 0 ? (kept = true) : (closed = true);
     if (st.hchoice[0] === 1) reacted = true;
     if (st.hchoice[0] === 2) ignored = true;
     for (const mv of m.moves(st)) { const c = m.clone(st); m.step(c, mv); walk(c); }

@@ -5,6 +5,7 @@ import { parseScenario } from "../src/scenario/parse.js";
 import { runOnModel } from "../src/run/model.js";
 import { cloneState, encodeState, hashState } from "../src/kernel/snapshot.js";
 import { syscall } from "../src/kernel/entry.js";
+import { procFds } from "../src/kernel/fs/file.js";
 import { O_RDONLY } from "../src/kernel/include/uapi.js";
 import { loadScenario } from "../src/cli/load.js";
 import { readdirSync } from "node:fs";
@@ -29,7 +30,7 @@ test("a copy is equal, and independent of the original", () => {
   syscall(copy, copy.procs[0]!, "open", ["/mnt/t/g", O_RDONLY, 0]);
   assert.notEqual(hashState(copy), hashState(state));
   assert.notEqual(encodeState(copy), encodeState(state));
-  assert.equal(state.procs[0]!.fds.length, 4);
+  assert.equal(procFds(state, state.procs[0]!).length, 4);
 });
 
 test("the encoding does not depend on the order names were made", () => {

@@ -6,6 +6,7 @@
 // states differ only in what the Promela model leaves out. Then, one part of that at a
 // time, how many states the projection would have with that part added: which details
 // multiply the space, and by how much.
+import { procFds } from "../../src/kernel/fs/file.js";
 import { Machine, type MState } from "../../src/machine/machine.js";
 import { compile } from "../../src/machine/program.js";
 import { policyNamed } from "../../src/policy/registry.js";
@@ -34,7 +35,7 @@ export function promelaKey(m: Machine, st: MState, F: number, apps: number): str
   for (let i = 0; i < apps; i++) {
     const p = m.proc(st, i)!;
     const dead = p.state === PState.Exited || p.state === PState.Killed;
-    const fd3 = (p.fds[3] ?? -1) >= 0 && k.files[p.fds[3]!]?.ino === ia ? 1 : 0;
+    const fds = procFds(k, p), fd3 = (fds[3] ?? -1) >= 0 && k.files[fds[3]!]?.ino === ia ? 1 : 0;
     const mapped = p.vmas.some((v) => v.file >= 0 && k.files[v.file]?.ino === ia) ? 1 : 0;
     const l = a.leases.find((x) => x.pid === p.pid);
     const lease = l === undefined ? 0 : l.flags & FL_UNLOCK_PENDING ? 2 : 1;
@@ -69,8 +70,8 @@ function details(m: Machine, st: MState): { name: string; value: string }[] {
   const j = (x: unknown) => JSON.stringify(x);
   const fileOf = (id: number) => (id < 0 ? id : [k.files[id]!.kind, k.files[id]!.ino]);
   return [
-    { name: "slot numbers in the open-file table (which slot an open gets depends on the order of the opens)", value: j(k.procs.map((p) => p.fds)) },
-    { name: "which file each descriptor is (by kind and inode)", value: j(k.procs.map((p) => p.fds.map(fileOf))) },
+    { name: "slot numbers in the open-file table (which slot an open gets depends on the order of the opens)", value: j(k.procs.map((p) => procFds(k, p))) },
+    { name: "which file each descriptor is (by kind and inode)", value: j(k.procs.map((p) => procFds(k, p).map(fileOf))) },
     { name: "the bytes the NIC wrote into a block (SPIN drops write-only variables)", value: j(k.mounts.map((x) => x.data)) },
     { name: "where a killed app's handler was (hpc is kept after the exit)", value: j(st.hpc) },
     { name: "signals received since the last call began (sigpend)", value: j(k.procs.map((p) => p.sigpend)) },

@@ -53,6 +53,13 @@ export const CALL_DOCS: Record<string, string> = {
   ibv_get_async_event: "the context's async event: IBV_EVENT_DEVICE_FATAL after a revoke",
   lsof: "who has a file open or mapped (an admin view)",
   rdma: "`rdma resource show mr` (an admin view)",
+  socketpair: "two connected AF_UNIX sockets; the descriptors as strace prints them: [3, 4]",
+  sendmsg: "bytes and, with SCM_RIGHTS, open files into the peer's queue (in flight: held by no process)",
+  recvmsg: "bytes and the files in flight with them, each at the lowest free descriptor",
+  clone: "clone(flags=CLONE_FILES|SIGCHLD) = B: a child sharing the descriptor table (without CLONE_FILES, a fork)",
+  pidfd_open: "a descriptor naming a process (always close-on-exec)",
+  pidfd_getfd: "a copy of another process's open file (ptrace access), at the lowest free descriptor, close-on-exec",
+  execve: 'execve("/proc/self/exe", ["prog"], NULL): close-on-exec descriptors closed, mappings dropped; the process carries on with the script',
 };
 
 /** How an argument kind is written. */
@@ -77,6 +84,14 @@ export const ARG_DOCS: Record<ArgKind, string> = {
   handle: "a $name bound by the call that made it ($pd, $mr), or 0",
   ibvaccess: "IBV_ACCESS_ flags joined by |",
   str: 'a string ("resource show mr")',
+  sockfamily: "AF_UNIX",
+  socktype: "SOCK_STREAM or SOCK_DGRAM, with SOCK_CLOEXEC and SOCK_NONBLOCK",
+  fdpair: "the two descriptors made, checked: [3, 4]",
+  msghdr: 'strace\'s {msg_iov=[{iov_base="x", iov_len=1}], msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3]}]}; recvmsg checks the bytes and descriptors written',
+  msgflags: "MSG_ flags joined by |, or 0",
+  exepath: '"/proc/self/exe" (the script process\'s own program)',
+  cloneflags: "flags=CLONE_FILES|SIGCHLD",
+  strarr: 'an array of strings: ["prog"] (not read)',
 };
 
 function where(name: string, sig: CallSig): string {

@@ -41,6 +41,7 @@ import type { Compiled, ProgCall } from "../machine/program.js";
 import type { KState, Proc } from "../kernel/include/state.js";
 import { PState, FK_INODE, FK_UVERBS } from "../kernel/include/state.js";
 import { nextTimer } from "../kernel/sched/exit.js";
+import { procFds } from "../kernel/fs/file.js";
 import { UVERBS_PATH } from "../kernel/rdma/verbs.js";
 import * as U from "../kernel/include/uapi.js";
 import { SIGKILL } from "../kernel/include/signal_names.js";
@@ -60,6 +61,8 @@ interface Facts {
   /** Per process: the paths its handlers name; and those of every @any line. */
   handlerPaths: Set<string>[];
   anyPaths: Set<string>;
+  /** Some call takes another process's file (pidfd_getfd): no file is one process's alone. */
+  grabs: boolean;
 }
 
 const VIEWS = new Set(["cat", "lsof", "rdma"]);
@@ -109,7 +112,8 @@ function facts(c: Compiled): Facts {
   });
   const handlerPaths = c.procs.map((_, i) => new Set(c.handlers.filter((h) => h.proc === i).flatMap((h) => h.calls.flatMap(pathsOf))));
   const anyPaths = new Set(c.anys.flatMap((a) => pathsOf(a.call)));
-  f = { signalRisk, anyActs, pdPrivate, pathsFrom, handlerPaths, anyPaths };
+  const grabs = calls.some(({ call }) => call.step.name === "pidfd_getfd");
+  f = { signalRisk, anyActs, pdPrivate, pathsFrom, handlerPaths, anyPaths, grabs };
   FACTS.set(c, f);
   return f;
 }
@@ -157,8 +161,10 @@ function signalsSafe(m: Machine, st: MState, i: number): boolean {
 function heldOnlyBy(k: KState, id: number, pid: number): boolean {
   for (const q of k.procs) {
     if (q.pid === pid) continue;
-    if (q.fds.includes(id) || q.vmas.some((v) => v.file === id) || q.wait?.file === id) return false;
+    if (procFds(k, q).includes(id) || q.vmas.some((v) => v.file === id) || q.wait?.file === id) return false;
   }
+  // A file in flight in a socket (SCM_RIGHTS) is the receiver's to take.
+  if (k.files.some((f) => f !== null && f.sock !== null && f.sock.queue.some((m) => m.files.includes(id)))) return false;
   return !k.pinsets.some((ps) => ps !== null && ps.hold === id);
 }
 
@@ -175,6 +181,11 @@ function local(m: Machine, st: MState, i: number): boolean {
   const k = st.k;
   const p = m.proc(st, i)!;
   const name = call.step.name;
+  // A descriptor table shared with another process (CLONE_FILES): the lowest free
+  // descriptor, and every descriptor's file, are the sharers' too.
+  if (p.fdt >= 0 && k.fdts[p.fdt]!.users > 1) return false;
+  // pidfd_getfd reads another process's table and takes its files.
+  if (facts(m.c).grabs && name !== "cat" && name !== "lsof" && name !== "rdma") return false;
   // Admin views (fs/proc.ts catProc, lsofLines, rdmaLines) read the state and change nothing;
   // their result is not kept unless bound, and results are not checked.
   if (name === "cat" || name === "lsof" || name === "rdma") return call.bind < 0;
@@ -197,7 +208,7 @@ function local(m: Machine, st: MState, i: number): boolean {
   }
   if (name === "close" || name === "read" || name === "pread" || name === "pread64") {
     const fd = Number(m.resolve(st, call)[0]);
-    const id = fd >= 0 && fd < p.fds.length ? p.fds[fd]! : -1;
+    const id = fd >= 0 && fd < procFds(st.k, p).length ? procFds(st.k, p)[fd]! : -1;
     if (id < 0) return true; // EBADF
     const f = k.files[id]!;
     return f.kind === FK_INODE && privateInode(m, st, i, f.ino);
@@ -215,7 +226,7 @@ function local(m: Machine, st: MState, i: number): boolean {
   if (name === "ibv_alloc_pd") {
     if (!facts(m.c).pdPrivate) return false;
     const fd = Number(m.resolve(st, call)[0]);
-    const id = fd >= 0 && fd < p.fds.length ? p.fds[fd]! : -1;
+    const id = fd >= 0 && fd < procFds(st.k, p).length ? procFds(st.k, p)[fd]! : -1;
     if (id < 0) return true; // EBADF: A's own table
     const f = k.files[id]!;
     if (f.kind !== FK_UVERBS) return true; // EINVAL
@@ -269,7 +280,7 @@ function privateInode(m: Machine, st: MState, i: number, ino: number): boolean {
  */
 function fcntlLocal(m: Machine, st: MState, p: Proc, call: ProgCall): boolean {
   const [fd, cmd, arg] = m.resolve(st, call).map(Number) as [number, number, number];
-  const id = fd >= 0 && fd < p.fds.length ? p.fds[fd]! : -1;
+  const id = fd >= 0 && fd < procFds(st.k, p).length ? procFds(st.k, p)[fd]! : -1;
   if (id < 0) return true;
   if (cmd === U.F_GETFD || cmd === U.F_GETFL || cmd === U.F_GETOWN || cmd === U.F_GETSIG) return call.bind < 0;
   const pol = st.k.pol;
@@ -296,12 +307,12 @@ function mmapLocal(m: Machine, st: MState, p: Proc, call: ProgCall): boolean {
   if (flags & U.MAP_FIXED) return false;
   // An on-demand region reaches no anonymous page (odpTarget: no backing), as if unmapped.
   if (flags & U.MAP_ANONYMOUS) return true;
-  const id = fd >= 0 && fd < p.fds.length ? p.fds[fd]! : -1;
+  const id = fd >= 0 && fd < procFds(st.k, p).length ? procFds(st.k, p)[fd]! : -1;
   if (id < 0) return true; // EBADF
   const k = st.k;
   if (k.files[id]!.kind !== FK_INODE || !heldOnlyBy(k, id, p.pid)) return false;
   if (k.pinsets.some((ps) => ps !== null && ps.pid === p.pid)) return false;
-  return exitSafe(p, id);
+  return exitSafe(k, p, id);
 }
 
 /**
@@ -310,8 +321,9 @@ function mmapLocal(m: Machine, st: MState, p: Proc, call: ProgCall): boolean {
  * `id`'s last reference goes to the mappings; the order is unchanged when no other file's
  * reference lies between (no descriptor after `id`'s last one, no mapping, is of another file).
  */
-function exitSafe(p: Proc, id: number): boolean {
-  const last = p.fds.lastIndexOf(id);
-  for (let fd = last + 1; fd < p.fds.length; fd++) if (p.fds[fd]! >= 0 && p.fds[fd] !== id) return false;
+function exitSafe(k: KState, p: Proc, id: number): boolean {
+  const fds = procFds(k, p);
+  const last = fds.lastIndexOf(id);
+  for (let fd = last + 1; fd < fds.length; fd++) if (fds[fd]! >= 0 && fds[fd] !== id) return false;
   return p.vmas.every((v) => v.file < 0 || v.file === id);
 }

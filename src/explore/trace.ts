@@ -2,10 +2,12 @@
 // replays step for step: the input's declarations, then each step in the order it happened
 // with its actual result, and a comment where the property failed. Also what each step
 // changed (--explain) and the run as a Mermaid sequence diagram (--mermaid).
+import { readMsg } from "../scenario/msg.js";
 import type { Scenario, CallStep } from "../scenario/ast.js";
 import type { Machine, MState, Move, StepOut, CallOut } from "../machine/machine.js";
 import { BLOCKED, PState, FK_INODE } from "../kernel/include/state.js";
 import { DIED } from "../kernel/entry.js";
+import { procFds } from "../kernel/fs/file.js";
 import { fmtResult, fmtErrno } from "../scenario/notation.js";
 import { quoteBytes } from "../scenario/lex.js";
 import { signalName } from "../kernel/include/signal_names.js";
@@ -50,10 +52,21 @@ export function header(sc: Scenario, name: string): string[] {
   return out;
 }
 
-/** The call as written, with a read's buffer replaced by what was read (so that the replay checks it). */
-function callText(call: CallStep, data: string | undefined): string {
+/**
+ * The call as written, with its output parameters replaced by what it gave (so that the
+ * replay checks them): a read's buffer, socketpair's descriptors, recvmsg's bytes and
+ * descriptors.
+ */
+function callText(call: CallStep, data: string | undefined, fds: readonly number[] | undefined): string {
+  const args = (i: number, text: string) => `${call.name}(${call.args.map((a, k) => (k === i ? text : a.text)).join(", ")})`;
+  if (call.name === "socketpair" && fds !== undefined) return args(3, `[${fds.join(", ")}]`);
+  if (call.name === "recvmsg" && data !== undefined) {
+    const m = readMsg(call.args[1], false);
+    const ctl = m.fds === null ? "" : `, msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[${(fds ?? []).join(", ")}]}]`;
+    return args(1, `{msg_iov=[{iov_base=${quoteBytes(data)}, iov_len=${m.size}}]${ctl}}`);
+  }
   if (!(call.name === "read" || call.name === "pread" || call.name === "pread64") || data === undefined) return call.text;
-  return `${call.name}(${call.args.map((a, i) => (i === 1 ? quoteBytes(data) : a.text)).join(", ")})`;
+  return args(1, quoteBytes(data));
 }
 
 /** Writes runs: keeps which `$name`s are bound and which call each process sleeps in. */
@@ -85,7 +98,7 @@ class Writer {
 
   call(c: CallOut, note: string) {
     const who = this.name(c.prog);
-    const text = callText(c.call.step, c.res.data);
+    const text = callText(c.call.step, c.res.data, c.res.fds);
     const suffix = note === "" ? "" : `    # ${note}`;
     if (c.res.ret === BLOCKED) {
       this.pending.set(c.prog, c.call.step);
@@ -207,7 +220,7 @@ export function describe(m: Machine, st: MState): string[] {
     const state = p.state === PState.Exited ? `exited with ${p.code}` : p.state === PState.Killed ? `killed by ${signalName(p.code)}`
       : p.wait !== null ? `asleep in ${p.wait.call || "its call"} (${p.wait.kind}${p.wait.wake >= 0 ? `, times out in ${p.wait.wake - k.now} ms` : ", no timeout"})` : "running";
     out.push(`${p.name}: ${state}`);
-    p.fds.forEach((id, fd) => { if (id >= 0 && fd > 2) out.push(`${p.name} fd ${fd}: ${fileName(id)}`); });
+    procFds(k, p).forEach((id, fd) => { if (id >= 0 && fd > 2) out.push(`${p.name} fd ${fd}: ${fileName(id)}`); });
     for (const v of p.vmas) out.push(`${p.name} maps 0x${v.start.toString(16)}-0x${v.end.toString(16)}: ${v.file >= 0 ? fileName(v.file) : "anonymous"}`);
   }
   for (const inode of k.inodes) {

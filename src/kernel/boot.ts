@@ -4,7 +4,7 @@ import type { Policy } from "../policy/types.js";
 import { PState, CAP_BITS } from "./include/state.js";
 import { newInode, allocBlock } from "./fs/inode.js";
 import { S_IFDIR, S_IFREG, S_IFCHR, O_RDWR, O_LARGEFILE } from "./include/uapi.js";
-import { allocFile } from "./fs/file.js";
+import { allocFile, newFdTable } from "./fs/file.js";
 import { FMODE_READ, FMODE_WRITE } from "./include/state.js";
 import { assert } from "./include/assert.js";
 import { MMAP_TOP } from "./mm/mmap.js";
@@ -36,7 +36,7 @@ function opens(sc: BootSpec, path: string): boolean {
 export function boot(sc: BootSpec, pol: Policy): KState {
   const s: KState = {
     pol, now: 0, leaseBreakTime: sc.leaseBreakTime ?? 45, leasesEnable: sc.leasesEnable ?? 1,
-    procs: [], files: [], inodes: [], mounts: [], dents: {}, nextLeaseId: 0, nextSeq: 0,
+    procs: [], fdts: [], files: [], inodes: [], mounts: [], dents: {}, nextLeaseId: 0, nextSeq: 0,
     pages: [], pinsets: [], pds: [], pinAcquired: 0, pinReleased: 0, delayedFput: [],
   };
   // fds 0, 1 and 2 of every process are /dev/null, opened O_RDWR: a character device outside every mount.
@@ -70,11 +70,11 @@ export function boot(sc: BootSpec, pol: Policy): KState {
     for (const c of d.caps) caps |= CAP_BITS[c] ?? 0;
     const p: Proc = {
       pid: FIRST_PID + s.procs.length, name: d.name, ppid: 1, uid: d.uid, gid: d.gid, caps, sigDefault: d.sigDefault,
-      state: PState.Running, code: 0, fds: [], vmas: [], mmapBase: MMAP_TOP, sigq: [], sigpend: 0, fatal: 0, wait: null,
+      state: PState.Running, code: 0, fdt: -1, vmas: [], mmapBase: MMAP_TOP, sigq: [], sigpend: 0, fatal: 0, wait: null,
     };
     const t = allocFile(s, tty.ino, O_RDWR | O_LARGEFILE, FMODE_READ | FMODE_WRITE);
     t.ref = 3;
-    p.fds = [t.id, t.id, t.id];
+    p.fdt = newFdTable(s, [t.id, t.id, t.id], [0, 0, 0]);
     s.procs.push(p);
   }
   return s;

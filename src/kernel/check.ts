@@ -9,17 +9,25 @@ export function checkInvariants(s: KState) {
   const fileRefs = new Map<number, number>();
   const inodeRefs = new Map<number, number>();
   const bump = (m: Map<number, number>, k: number) => m.set(k, (m.get(k) ?? 0) + 1);
+  const users = new Map<number, number>();
+  for (const p of s.procs) if (p.fdt >= 0) bump(users, p.fdt);
+  s.fdts.forEach((t, id) => {
+    if (t === null) return;
+    assert(t.id === id && t.users === (users.get(id) ?? 0), `descriptor table ${id} has ${t.users} users, ${users.get(id) ?? 0} processes`);
+    assert(t.cloexec.length === t.fds.length && t.cloexec.every((c, fd) => c === 0 || (c === 1 && t.fds[fd]! >= 0)), `close-on-exec bits of table ${id}`);
+    for (const f of t.fds) if (f >= 0) bump(fileRefs, f);
+  });
+  for (const f of s.files) if (f !== null && f.sock !== null) for (const m of f.sock.queue) for (const id of m.files) bump(fileRefs, id);
   for (const p of s.procs) {
-    for (const id of p.fds) if (id >= 0) bump(fileRefs, id);
     for (const v of p.vmas) if (v.file >= 0) bump(fileRefs, v.file);
     if (p.state === PState.Blocked) assert(p.wait !== null, `${p.name} blocked without a wait`);
     if (p.wait !== null) {
       assert(p.state === PState.Blocked, `${p.name} has a wait but is not blocked`);
-      if (p.wait.op === "open") { bump(fileRefs, p.wait.file); assert(p.fds[p.wait.fd] === -2, `${p.name} reserved fd ${p.wait.fd}`); }
+      if (p.wait.op === "open") { bump(fileRefs, p.wait.file); assert(s.fdts[p.fdt]?.fds[p.wait.fd] === -2, `${p.name} reserved fd ${p.wait.fd}`); }
       else if (p.wait.op === "truncate") bump(inodeRefs, p.wait.ino);
       else if (p.wait.op === "fput") bump(fileRefs, p.wait.file);
     }
-    if (p.state === PState.Exited || p.state === PState.Killed) assert(p.fds.length === 0 && p.vmas.length === 0, `dead ${p.name} holds files`);
+    if (p.state === PState.Exited || p.state === PState.Killed) assert(p.fdt < 0 && p.vmas.length === 0, `dead ${p.name} holds files`);
   }
   for (const ps of s.pinsets) if (ps !== null && ps.hold >= 0) bump(fileRefs, ps.hold);
   const reads = new Map<number, number>(), writes = new Map<number, number>();

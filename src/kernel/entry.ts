@@ -22,17 +22,20 @@ import { catProc, lsofLines, rdmaLines } from "./fs/proc.js";
 import { sysRmmod, sysRevokeContext, sysRevokeFile, ibvGetAsyncEvent } from "./rdma/disassociate.js";
 import { catMemoryBlock, sysMemoryOffline, blockPinned } from "./mm/memory_hotplug.js";
 import { procByPid } from "./sched/signal.js";
-import { openSpecial } from "./fs/anon_inodes.js";
+import { openSpecial, openPathOfDevice } from "./fs/anon_inodes.js";
 import { breakLeaseResume } from "./locks/locks.js";
 import { pinnedInRange } from "./locks/layout.js";
 import { UVERBS_PATH, ibvAllocPd, ibvDeallocPd, ibvRegMr, ibvDeregMr, nicWrite, nicRead } from "./rdma/verbs.js";
 import { ioUringSetup, ioUringRegisterBuffers, ioUringUnregisterBuffers, ioUringRwFixed } from "./io_uring/rsrc.js";
 import { assert } from "./include/assert.js";
 import { trace } from "./trace.js";
+import { sysExecve } from "./fs/exec.js";
+import { sysPidfdOpen, sysPidfdGetfd } from "./sched/pid.js";
+import { sysSocketpair, unixSendmsg, unixRecvmsg, unixReadable } from "./net/af_unix.js";
 
 export type SysArg = number | string;
 /** What a call returned: `ret` is a value, -errno, BLOCKED (asleep) or DIED (it never returns). */
-export interface SysResult { ret: number; data?: string; lines?: string[] }
+export interface SysResult { ret: number; data?: string; lines?: string[]; fds?: number[] }
 /** The child a fork makes: its name and the pid the machine gives it. */
 export interface ForkChild { name: string; pid: number }
 
@@ -64,17 +67,32 @@ export const DIED = -0x7ffffffe;
 export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], child?: ForkChild): SysResult {
   switch (name) {
     // do_dentry_open: the RDMA context has no FMODE_CAN_ODIRECT.
-    case "open": return { ret: str(a[0]) === UVERBS_PATH ? (n(a[1]) & U.O_DIRECT ? -EINVAL : openSpecial(s, p, FK_UVERBS, UVERBS_PATH)) : sysOpen(s, p, str(a[0]), n(a[1]), n(a[2])) };
+    case "open":
+      if (str(a[0]) !== UVERBS_PATH) return { ret: sysOpen(s, p, str(a[0]), n(a[1]), n(a[2])) };
+      // An O_PATH descriptor of the device node opens no context (do_dentry_open returns first).
+      if (n(a[1]) & U.O_PATH) return { ret: openPathOfDevice(s, p, UVERBS_PATH, n(a[1])) };
+      return { ret: n(a[1]) & U.O_DIRECT ? -EINVAL : openSpecial(s, p, FK_UVERBS, UVERBS_PATH, (n(a[1]) & U.O_CLOEXEC) !== 0) };
     case "openat": return { ret: sysOpen(s, p, str(a[1]), n(a[2]), n(a[3]), startDir(s, p, n(a[0]), str(a[1]))) };
     case "close": return { ret: sysClose(s, p, n(a[0])) };
     case "dup": return { ret: sysDup(s, p, n(a[0])) };
     case "dup2": return { ret: sysDup2(s, p, n(a[0]), n(a[1])) };
     case "fork": assert(child !== undefined, "fork names its child"); return { ret: sysFork(s, p, child.name, child.pid) };
+    // clone without a new stack (the child carries on as fork's does): CLONE_FILES shares the table.
+    case "clone": assert(child !== undefined, "clone names its child"); return { ret: sysFork(s, p, child.name, child.pid, n(a[0])) };
     case "exit": doExit(s, p, PState.Exited, n(a[0]) & 0xff); return { ret: DIED };
     case "kill": return { ret: sysKill(s, p, n(a[0]), n(a[1])) };
-    case "read": { const x = sysRead(s, p, n(a[0]), n(a[2]), null); return { ret: x.ret, data: x.data }; }
+    // sock_read_iter / sock_write_iter: a socket's read and write are a receive and a send
+    // without control messages (files in flight with the bytes are dropped), no flags but
+    // the file's O_NONBLOCK, and an empty transfer returns 0 at once (after vfs_read's checks).
+    case "read": {
+      if (isSock(s, p, n(a[0])) && n(a[2]) > 0) return sockRecv(s, p, n(a[0]), n(a[2]), 0, false, name, a);
+      const x = sysRead(s, p, n(a[0]), n(a[2]), null);
+      return { ret: x.ret, data: x.data };
+    }
+    case "write":
+      if (isSock(s, p, n(a[0])) && n(a[2]) > 0) return { ret: unixSendmsg(s, p, n(a[0]), str(a[1]).slice(0, n(a[2])), null, 0) };
+      return { ret: sysWrite(s, p, n(a[0]), str(a[1]).slice(0, n(a[2])), null) };
     case "pread": case "pread64": { const x = sysRead(s, p, n(a[0]), n(a[2]), n(a[3])); return { ret: x.ret, data: x.data }; }
-    case "write": return { ret: sysWrite(s, p, n(a[0]), str(a[1]).slice(0, n(a[2])), null) };
     case "pwrite": case "pwrite64": return { ret: sysWrite(s, p, n(a[0]), str(a[1]).slice(0, n(a[2])), n(a[3])) };
     case "truncate": return { ret: sysTruncate(s, p, str(a[0]), n(a[1])) };
     case "ftruncate": return { ret: sysFtruncate(s, p, n(a[0]), n(a[1])) };
@@ -103,6 +121,19 @@ export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], child?: 
     case "io_uring_unregister_buffers": return { ret: ioUringUnregisterBuffers(s, p, n(a[0])) };
     case "io_uring_read_fixed": case "io_uring_write_fixed":
       return { ret: ioUringRwFixed(s, p, n(a[0]), n(a[1]), n(a[2]), n(a[3]), n(a[4]), name === "io_uring_write_fixed") };
+    // AF_UNIX socketpairs and SCM_RIGHTS (net/socket.c, net/unix/af_unix.c, net/core/scm.c).
+    case "socketpair": { const r = sysSocketpair(s, p, n(a[0]), n(a[1]), n(a[2])); return r.fds === undefined ? { ret: r.ret } : { ret: r.ret, fds: r.fds }; }
+    case "sendmsg": {
+      const m = str(a[1]), cut = m.lastIndexOf("\0"), list = m.slice(cut + 1);
+      return { ret: unixSendmsg(s, p, n(a[0]), m.slice(0, cut), list === "-" ? null : list === "" ? [] : list.split(",").map(Number), n(a[2])) };
+    }
+    case "recvmsg": {
+      const [size, control] = str(a[1]).split(" ").map(Number) as [number, number];
+      return sockRecv(s, p, n(a[0]), size, n(a[2]), control === 1, name, a);
+    }
+    case "execve": return { ret: sysExecve(s, p) };
+    case "pidfd_open": return { ret: sysPidfdOpen(s, p, n(a[0]), n(a[1])) };
+    case "pidfd_getfd": return { ret: sysPidfdGetfd(s, p, n(a[0]), n(a[1]), n(a[2])) };
     // Admin views.
     case "lsof": return { ret: 0, lines: lsofLines(s, str(a[0])) };
     // Taking RDMA contexts and memory away (rdma/disassociate.ts, mm/memory_hotplug.ts).
@@ -119,6 +150,15 @@ export function dispatch(s: KState, p: Proc, name: string, a: SysArg[], child?: 
   return { ret: -EINVAL };
 }
 
+function isSock(s: KState, p: Proc, fd: number): boolean {
+  return fget(s, p, fd)?.sock != null;
+}
+
+function sockRecv(s: KState, p: Proc, fd: number, size: number, flags: number, control: boolean, name: string, a: SysArg[]): SysResult {
+  const r = unixRecvmsg(s, p, fd, size, flags, control, name, a);
+  return r.ret < 0 ? { ret: r.ret } : { ret: r.ret, data: r.data, fds: r.fds };
+}
+
 /** Sleeps that end when a condition holds rather than on a wake-up: pins gone from a range, or from a lease. */
 export function conditionMet(s: KState, p: Proc): boolean {
   const w = p.wait!;
@@ -127,6 +167,7 @@ export function conditionMet(s: KState, p: Proc): boolean {
     return inode === null || inode === undefined || !pinnedInRange(s, inode, w.start, w.end);
   }
   if (w.kind === "offline") return !blockPinned(s, w.start, w.end);
+  if (w.kind === "sock") return unixReadable(s, p, w.fd);
   if (w.kind === "unpin") {
     for (const inode of s.inodes) if (inode !== null) for (const l of inode.leases) if (l.id === w.lease) return l.pins === 0;
     return true;

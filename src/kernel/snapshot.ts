@@ -8,7 +8,7 @@
 // and the numbering of open files, memory regions, protection domains and pinned pages, which
 // depends on the order in which processes made them: they are renumbered in a canonical
 // order (what holds them, in pid order), so that machines equal up to that numbering are one.
-import type { KState, Proc, OpenFile, Inode, Mount, Lease, Wait, Vma, SigInfo } from "./include/state.js";
+import type { KState, Proc, OpenFile, Inode, Mount, Lease, Wait, Vma, SigInfo, FdTable, Sock } from "./include/state.js";
 import { PIN_PAGE } from "./include/state.js";
 
 // The copies are literals with the fields in the order the constructors make them, so
@@ -30,14 +30,18 @@ const cloneLease = (l: Lease): Lease => ({
 export function cloneProc(p: Proc): Proc {
   return {
     pid: p.pid, name: p.name, ppid: p.ppid, uid: p.uid, gid: p.gid, caps: p.caps, sigDefault: p.sigDefault,
-    state: p.state, code: p.code, fds: p.fds.slice(), vmas: p.vmas.map(cloneVma), mmapBase: p.mmapBase,
+    state: p.state, code: p.code, fdt: p.fdt, vmas: p.vmas.map(cloneVma), mmapBase: p.mmapBase,
     sigq: p.sigq.map(cloneSig), sigpend: p.sigpend, fatal: p.fatal, wait: p.wait === null ? null : cloneWait(p.wait),
   };
 }
+const cloneSock = (k: Sock): Sock => ({
+  type: k.type, peer: k.peer, shut: k.shut, err: k.err, queue: k.queue.map((m) => ({ data: m.data, files: m.files.slice(), pid: m.pid })),
+});
 const cloneFile = (f: OpenFile | null): OpenFile | null => (f === null ? null : {
   id: f.id, kind: f.kind, ref: f.ref, ino: f.ino, flags: f.flags, fmode: f.fmode, pos: f.pos, owner: f.owner,
-  ownerUid: f.ownerUid, signum: f.signum, revoked: f.revoked, asyncEvent: f.asyncEvent, sqEntries: f.sqEntries,
+  ownerUid: f.ownerUid, signum: f.signum, revoked: f.revoked, asyncEvent: f.asyncEvent, sqEntries: f.sqEntries, obj: f.obj, sock: f.sock === null ? null : cloneSock(f.sock),
 });
+const cloneFdt = (t: FdTable | null): FdTable | null => (t === null ? null : { id: t.id, users: t.users, fds: t.fds.slice(), cloexec: t.cloexec.slice() });
 function cloneInode(i: Inode | null): Inode | null {
   return i === null ? null : {
     ino: i.ino, mnt: i.mnt, mode: i.mode, uid: i.uid, gid: i.gid, size: i.size, nlink: i.nlink, readcount: i.readcount,
@@ -53,6 +57,7 @@ export function cloneState(s: KState): KState {
   return {
     pol: s.pol, now: s.now, leaseBreakTime: s.leaseBreakTime, leasesEnable: s.leasesEnable,
     procs: s.procs.map(cloneProc),
+    fdts: s.fdts.map(cloneFdt),
     files: s.files.map(cloneFile),
     inodes: s.inodes.map(cloneInode),
     mounts: s.mounts.map(cloneMount),
@@ -155,6 +160,8 @@ function prepareRanks(s: KState) {
 // ---- canonical numbering of files, memory regions, protection domains and pinned pages ----
 
 /** Old id -> canonical id (-1: not live), and the live ids in canonical order. */
+let TMAP: Int32Array = new Int32Array(16);
+const TORDER: number[] = [];
 let FMAP: Int32Array = new Int32Array(64), PSMAP: Int32Array = new Int32Array(64), PDMAP: Int32Array = new Int32Array(64), PGMAP: Int32Array = new Int32Array(64);
 const FORDER: number[] = [], PSORDER: number[] = [], PDORDER: number[] = [], PGORDER: number[] = [];
 
@@ -168,15 +175,25 @@ function seeFile(s: KState, id: number) {
   if (id >= 0 && id < s.files.length && FMAP[id]! < 0 && s.files[id] !== null) { FMAP[id] = FORDER.length; FORDER.push(id); }
 }
 
-/** The canonical order: files by what holds them (processes in pid order: descriptors, mappings, sleeps; then leases, memory regions, domains). */
+/**
+ * The canonical order: descriptor tables by their first user in pid order; files by what holds
+ * them (processes in pid order: descriptors, mappings, sleeps; then leases, memory regions,
+ * domains; then, breadth first, the files in flight in the sockets seen so far).
+ */
 function renumber(s: KState) {
+  TMAP = sized(TMAP, s.fdts.length); TORDER.length = 0;
+  for (let i = 0; i < s.procs.length; i++) {
+    const t = s.procs[i]!.fdt;
+    if (t >= 0 && TMAP[t]! < 0) { TMAP[t] = TORDER.length; TORDER.push(t); }
+  }
   FMAP = sized(FMAP, s.files.length); FORDER.length = 0;
   PSMAP = sized(PSMAP, s.pinsets.length); PSORDER.length = 0;
   PDMAP = sized(PDMAP, s.pds.length); PDORDER.length = 0;
   PGMAP = sized(PGMAP, s.pages.length); PGORDER.length = 0;
   for (let i = 0; i < s.procs.length; i++) {
     const p = s.procs[i]!;
-    for (let k = 0; k < p.fds.length; k++) seeFile(s, p.fds[k]!);
+    const fds = p.fdt >= 0 ? s.fdts[p.fdt]!.fds : NONE;
+    for (let k = 0; k < fds.length; k++) seeFile(s, fds[k]!);
     for (let k = 0; k < p.vmas.length; k++) seeFile(s, p.vmas[k]!.file);
     if (p.wait !== null) seeFile(s, p.wait.file);
   }
@@ -186,6 +203,12 @@ function renumber(s: KState) {
   }
   for (let i = 0; i < s.pinsets.length; i++) { const ps = s.pinsets[i]; if (ps !== null && ps !== undefined) { seeFile(s, ps.ctx); seeFile(s, ps.hold); } }
   for (let i = 0; i < s.pds.length; i++) { const d = s.pds[i]; if (d !== null && d !== undefined) seeFile(s, d.ctx); }
+  for (let k = 0; k < FORDER.length; k++) {
+    const f = s.files[FORDER[k]!]!;
+    if (f.sock === null) continue;
+    seeFile(s, f.sock.peer);
+    for (const m of f.sock.queue) for (const id of m.files) seeFile(s, id);
+  }
   for (let i = 0; i < s.files.length; i++) seeFile(s, i);
   // Memory regions and buffers: by owner, context, range; ties keep their order.
   for (let i = 0; i < s.pinsets.length; i++) if (s.pinsets[i] !== null && s.pinsets[i] !== undefined) PSORDER.push(i);
@@ -208,6 +231,7 @@ function renumber(s: KState) {
 }
 
 const fileId = (id: number): number => (id >= 0 ? FMAP[id]! : id);
+const NONE: readonly number[] = [];
 
 /** A memory region's handle as the canonical numbering sees it: its rank + 1, or 0 for NULL or a stale handle. */
 export function canonicalMr(id: number): number {
@@ -230,6 +254,13 @@ function walk(s: KState) {
   BUF[LEN++] = s.leaseBreakTime; BUF[LEN++] = s.leasesEnable;
   BUF[LEN++] = s.delayedFput.length;
   for (let i = 0; i < s.procs.length; i++) walkProc(s, s.procs[i]!);
+  room(1); BUF[LEN++] = TORDER.length;
+  for (let k = 0; k < TORDER.length; k++) {
+    const t = s.fdts[TORDER[k]!]!;
+    room(t.fds.length * 2 + 2);
+    BUF[LEN++] = t.users; BUF[LEN++] = t.fds.length;
+    for (let i = 0; i < t.fds.length; i++) { BUF[LEN++] = fileId(t.fds[i]!); BUF[LEN++] = t.cloexec[i]!; }
+  }
   room(2); BUF[LEN++] = -2; BUF[LEN++] = FORDER.length;
   for (let k = 0; k < FORDER.length; k++) walkFile(s.files[FORDER[k]!]!, k);
   room(1); BUF[LEN++] = -3;
@@ -285,9 +316,8 @@ function walkProc(s: KState, p: Proc) {
       if (typeof a === "string") { BUF[LEN++] = 1; str(a); } else { BUF[LEN++] = 0; BUF[LEN++] = a; }
     }
   }
-  room(p.fds.length + p.vmas.length * 6 + p.sigq.length * 4 + 3);
-  BUF[LEN++] = p.fds.length;
-  for (let i = 0; i < p.fds.length; i++) BUF[LEN++] = fileId(p.fds[i]!);
+  room(p.vmas.length * 6 + p.sigq.length * 4 + 3);
+  BUF[LEN++] = p.fdt >= 0 ? TMAP[p.fdt]! : -1;
   BUF[LEN++] = p.vmas.length;
   for (let i = 0; i < p.vmas.length; i++) {
     const v = p.vmas[i]!;
@@ -301,9 +331,19 @@ function walkProc(s: KState, p: Proc) {
 }
 
 function walkFile(f: OpenFile, id: number) {
-  room(13);
+  room(15);
   BUF[LEN++] = id; BUF[LEN++] = f.kind; BUF[LEN++] = f.ref; BUF[LEN++] = f.ino; BUF[LEN++] = f.flags; BUF[LEN++] = f.fmode; BUF[LEN++] = f.pos;
   BUF[LEN++] = f.owner; BUF[LEN++] = f.ownerUid; BUF[LEN++] = f.signum; BUF[LEN++] = f.revoked ? 1 : 0; BUF[LEN++] = f.asyncEvent; BUF[LEN++] = f.sqEntries;
+  BUF[LEN++] = f.obj;
+  const k = f.sock;
+  if (k === null) { BUF[LEN++] = -1; return; }
+  room(5);
+  BUF[LEN++] = k.type; BUF[LEN++] = fileId(k.peer); BUF[LEN++] = k.shut; BUF[LEN++] = k.err; BUF[LEN++] = k.queue.length;
+  for (const m of k.queue) {
+    room(m.files.length + 3);
+    str(m.data); BUF[LEN++] = m.pid; BUF[LEN++] = m.files.length;
+    for (let i = 0; i < m.files.length; i++) BUF[LEN++] = fileId(m.files[i]!);
+  }
 }
 
 function walkInode(s: KState, i: Inode | null) {

@@ -3,7 +3,7 @@
 // garbage collector does not walk it (it took half the search's time), and it is about a
 // quarter of the size. Numbers are zigzag varints (integers up to 2^53); each state carries
 // its strings (latin1, each written once, then by number), so any thread can read it.
-import type { KState, Proc, OpenFile, Inode, Mount, Lease, Wait, Vma, PinSet, Page } from "../kernel/include/state.js";
+import type { KState, Proc, OpenFile, Inode, Mount, Lease, Wait, Vma, PinSet, Page, FdTable, Sock } from "../kernel/include/state.js";
 import type { Policy } from "../policy/types.js";
 import type { MState } from "./machine.js";
 import { assert } from "../kernel/include/assert.js";
@@ -93,7 +93,7 @@ function getWait(r: In): Wait {
 
 function putProc(o: Out, p: Proc) {
   o.num(p.pid); o.str(p.name); o.num(p.ppid); o.num(p.uid); o.num(p.gid); o.num(p.caps); o.bool(p.sigDefault); o.num(p.state); o.num(p.code);
-  o.nums(p.fds);
+  o.num(p.fdt);
   o.num(p.vmas.length);
   for (const v of p.vmas) { o.num(v.start); o.num(v.end); o.num(v.file); o.num(v.pgoff); o.num(v.prot); o.num(v.flags); }
   o.num(p.mmapBase);
@@ -105,7 +105,7 @@ function putProc(o: Out, p: Proc) {
 
 function getProc(r: In): Proc {
   const pid = r.num(), name = r.str(), ppid = r.num(), uid = r.num(), gid = r.num(), caps = r.num(), sigDefault = r.bool(), state = r.num(), code = r.num();
-  const fds = r.nums();
+  const fdt = r.num();
   const vmas: Vma[] = [];
   for (let n = r.num(), i = 0; i < n; i++) vmas.push({ start: r.num(), end: r.num(), file: r.num(), pgoff: r.num(), prot: r.num(), flags: r.num() });
   const mmapBase = r.num();
@@ -113,19 +113,42 @@ function getProc(r: In): Proc {
   for (let n = r.num(), i = 0; i < n; i++) sigq.push({ signo: r.num(), code: r.num(), fd: r.num(), band: r.num() });
   const sigpend = r.num(), fatal = r.num();
   const wait = r.num() === 1 ? getWait(r) : null;
-  return { pid, name, ppid, uid, gid, caps, sigDefault, state, code, fds, vmas, mmapBase, sigq, sigpend, fatal, wait };
+  return { pid, name, ppid, uid, gid, caps, sigDefault, state, code, fdt, vmas, mmapBase, sigq, sigpend, fatal, wait };
 }
 
 function putFile(o: Out, f: OpenFile | null) {
   if (f === null) { o.num(-1); return; }
   o.num(f.id); o.num(f.kind); o.num(f.ref); o.num(f.ino); o.num(f.flags); o.num(f.fmode); o.num(f.pos); o.num(f.owner); o.num(f.ownerUid);
-  o.num(f.signum); o.bool(f.revoked); o.num(f.asyncEvent); o.num(f.sqEntries);
+  o.num(f.signum); o.bool(f.revoked); o.num(f.asyncEvent); o.num(f.sqEntries); o.num(f.obj);
+  if (f.sock === null) { o.num(0); return; }
+  const k = f.sock;
+  o.num(1); o.num(k.type); o.num(k.peer); o.num(k.shut); o.num(k.err); o.num(k.queue.length);
+  for (const m of k.queue) { o.str(m.data); o.nums(m.files); o.num(m.pid); }
+}
+
+function getSock(r: In): Sock {
+  const k: Sock = { type: r.num(), peer: r.num(), shut: r.num(), err: r.num(), queue: [] };
+  for (let n = r.num(), i = 0; i < n; i++) k.queue.push({ data: r.str(), files: r.nums(), pid: r.num() });
+  return k;
+}
+
+function putFdt(o: Out, t: FdTable | null) {
+  if (t === null) { o.num(-1); return; }
+  o.num(t.id); o.num(t.users); o.nums(t.fds); o.nums(t.cloexec);
+}
+
+function getFdt(r: In): FdTable | null {
+  const id = r.num();
+  return id < 0 ? null : { id, users: r.num(), fds: r.nums(), cloexec: r.nums() };
 }
 
 function getFile(r: In): OpenFile | null {
   const id = r.num();
   if (id < 0) return null;
-  return { id, kind: r.num(), ref: r.num(), ino: r.num(), flags: r.num(), fmode: r.num(), pos: r.num(), owner: r.num(), ownerUid: r.num(), signum: r.num(), revoked: r.bool(), asyncEvent: r.num(), sqEntries: r.num() };
+  const f: OpenFile = { id, kind: r.num(), ref: r.num(), ino: r.num(), flags: r.num(), fmode: r.num(), pos: r.num(), owner: r.num(), ownerUid: r.num(), signum: r.num(),
+    revoked: r.bool(), asyncEvent: r.num(), sqEntries: r.num(), obj: r.num(), sock: null };
+  if (r.num() === 1) f.sock = getSock(r);
+  return f;
 }
 
 function putInode(o: Out, i: Inode | null) {
@@ -203,6 +226,7 @@ export function encodeMState(m: MState): Uint8Array {
   const k = m.k;
   o.num(k.now); o.num(k.leaseBreakTime); o.num(k.leasesEnable); o.num(k.nextLeaseId); o.num(k.nextSeq); o.num(k.pinAcquired); o.num(k.pinReleased);
   putList(o, k.procs, putProc);
+  putList(o, k.fdts, putFdt);
   putList(o, k.files, putFile);
   putList(o, k.inodes, putInode);
   putList(o, k.mounts, putMount);
@@ -225,6 +249,7 @@ export function decodeMState(b: Uint8Array, pol: Policy): MState {
   const r = new In(b);
   const now = r.num(), leaseBreakTime = r.num(), leasesEnable = r.num(), nextLeaseId = r.num(), nextSeq = r.num(), pinAcquired = r.num(), pinReleased = r.num();
   const procs = getList(r, getProc);
+  const fdts = getList(r, getFdt);
   const files = getList(r, getFile);
   const inodes = getList(r, getInode);
   const mounts = getList(r, getMount);
@@ -235,7 +260,7 @@ export function decodeMState(b: Uint8Array, pol: Policy): MState {
   const pds = [];
   for (let n = r.num(), i = 0; i < n; i++) { const id = r.num(); pds.push(id < 0 ? null : { id, ctx: r.num() }); }
   const delayedFput = r.nums();
-  const k: KState = { pol, now, leaseBreakTime, leasesEnable, procs, files, inodes, mounts, dents, nextLeaseId, nextSeq, pages, pinsets, pds, pinAcquired, pinReleased, delayedFput };
+  const k: KState = { pol, now, leaseBreakTime, leasesEnable, procs, fdts, files, inodes, mounts, dents, nextLeaseId, nextSeq, pages, pinsets, pds, pinAcquired, pinReleased, delayedFput };
   const pc = r.nums(), vars = r.nums(), set = r.nums(), pbind = r.nums();
   const hq: number[][] = [];
   for (let n = r.num(), i = 0; i < n; i++) hq.push(r.nums());

@@ -47,7 +47,7 @@ export function nicIndex(c: Compiled): number {
 export function compile(sc: Scenario): Compiled {
   const procs: ProcInfo[] = sc.procs.map((d, i) => ({ name: d.name, pid: FIRST_PID + i }));
   for (const step of sc.steps) {
-    if (step.k !== "call" || step.name !== "fork" || step.expect?.k !== "value") continue;
+    if (step.k !== "call" || (step.name !== "fork" && step.name !== "clone") || step.expect?.k !== "value") continue;
     const name = step.expect.text;
     if (!procs.some((p) => p.name === name)) procs.push({ name, pid: FIRST_PID + procs.length });
   }
@@ -62,7 +62,7 @@ export function compile(sc: Scenario): Compiled {
     const uses: number[] = [];
     for (const a of step.args as Arg[]) if (a.k === "var" && !uses.includes(varOf(a.v))) uses.push(varOf(a.v));
     const bind = step.expect?.k === "bind" ? varOf(step.expect.name) : -1;
-    const child = step.name === "fork" && step.expect?.k === "value" ? index(step.expect.text) : -1;
+    const child = (step.name === "fork" || step.name === "clone") && step.expect?.k === "value" ? index(step.expect.text) : -1;
     return { step, bind, uses, child };
   };
   const programs: ProgCall[][] = Array.from({ length: procs.length + 1 }, () => []);

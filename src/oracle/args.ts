@@ -3,11 +3,13 @@
 // Paths go to the kernel as written: the agents live in the run's own tree, where the
 // kernel itself resolves them.
 import type { Arg, Scenario, Step } from "../scenario/ast.js";
-import { CALLS, openFlagValue, symValue } from "../scenario/calls.js";
+import { CALLS, openFlagValue, symValue, FD_FLAGS } from "../scenario/calls.js";
 import { signalByName } from "../kernel/include/signal_names.js";
 import * as U from "../kernel/include/uapi.js";
 import { CAP_NAMES } from "../kernel/include/caps.js";
 import { DEVICES, lexicalWalk } from "../scenario/paths.js";
+import { readMsg } from "../scenario/msg.js";
+import { cloneFlags } from "../scenario/calls.js";
 
 type CallStep = Extract<Step, { k: "call" }>;
 
@@ -16,7 +18,7 @@ export const SUPPORTED = new Set([
   "open", "openat", "close", "dup", "dup2", "fork", "exit", "kill", "read", "write", "pread", "pread64",
   "pwrite", "pwrite64", "truncate", "ftruncate", "fallocate", "fsync", "unlink", "rename", "mmap", "munmap",
   "fcntl", "ioctl", "cat", "io_uring_setup", "io_uring_register_buffers", "io_uring_unregister_buffers",
-  "io_uring_read_fixed", "io_uring_write_fixed",
+  "io_uring_read_fixed", "io_uring_write_fixed", "socketpair", "sendmsg", "recvmsg", "execve", "clone", "pidfd_open", "pidfd_getfd",
 ]);
 export const FCNTL_OK = new Set([
   "F_DUPFD", "F_DUPFD_CLOEXEC", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL", "F_SETOWN", "F_GETOWN",
@@ -120,6 +122,7 @@ function fcntlArg(cmd: string, a: Arg | undefined, ctx: Ctx): number {
     case "F_SETSIG": return sig(a);
     case "F_SETOWN": return a.k === "sym" && typeof a.v[0] === "string" ? ctx.pid(a.v[0]) : num(a);
     case "F_SETFL": return openFlagValue(a);
+    case "F_SETFD": return symValue(a, FD_FLAGS);
     default: return num(a);
   }
 }
@@ -137,6 +140,7 @@ export function command(s: CallStep, ctx: Ctx): string {
     case "close": case "dup": case "fsync": return `${s.name} ${num(a[0])}`;
     case "dup2": return `dup2 ${num(a[0])} ${num(a[1])}`;
     case "fork": return `fork ${s.expect?.k === "value" ? s.expect.text : "child"}`;
+    case "clone": return `clone ${cloneFlags(a[0])} ${s.expect?.k === "value" ? s.expect.text : "child"}`;
     case "exit": return `exit ${num(a[0])}`;
     case "kill": return `kill ${ctx.pid(String((a[0] as Extract<Arg, { k: "sym" }>).v[0]))} ${sig(a[1])}`;
     case "read": return `read ${num(a[0])} ${num(a[2])} ${addrOf(a[1], ctx)}`;
@@ -158,6 +162,19 @@ export function command(s: CallStep, ctx: Ctx): string {
     }
     case "ioctl": return `ioctl ${num(a[0])} ${U.IOCTL_CMDS[(a[1] as Extract<Arg, { k: "sym" }>).v[0] as string]} ${num(a[2])}`;
     case "io_uring_setup": return `io_uring_setup ${num(a[0])}`;
+    // socketpair FAMILY TYPE PROTOCOL; sendmsg FD HEXDATA FDS|- FLAGS; recvmsg FD SIZE FLAGS CONTROL
+    case "execve": return "execve";
+    case "pidfd_open": return `pidfd_open ${ctx.pid(String((a[0] as Extract<Arg, { k: "sym" }>).v[0]))} ${num(a[1])}`;
+    case "pidfd_getfd": return `pidfd_getfd ${num(a[0])} ${num(a[1])} ${num(a[2])}`;
+    case "socketpair": return `socketpair ${symValue(a[0]!, U.SOCK_FAMILIES)} ${symValue(a[1]!, U.SOCK_TYPES)} ${num(a[2])}`;
+    case "sendmsg": {
+      const m = readMsg(a[1], true);
+      return `sendmsg ${num(a[0])} ${hex(m.data)} ${m.fds === null ? "-" : m.fds.length === 0 ? "," : m.fds.join(",")} ${symValue(a[2]!, U.MSG_FLAGS)}`;
+    }
+    case "recvmsg": {
+      const m = readMsg(a[1], false);
+      return `recvmsg ${num(a[0])} ${m.size} ${symValue(a[2]!, U.MSG_FLAGS)} ${m.fds === null ? 0 : 1}`;
+    }
     case "io_uring_register_buffers": return `io_uring_register_buffers ${num(a[0])} ${addrOf(a[1], ctx)} ${num(a[2])}`;
     case "io_uring_unregister_buffers": return `io_uring_unregister_buffers ${num(a[0])}`;
     case "io_uring_read_fixed": case "io_uring_write_fixed":
@@ -166,9 +183,16 @@ export function command(s: CallStep, ctx: Ctx): string {
   throw new Error(`the oracle does not run ${s.name}`);
 }
 
-/** The bytes a read step expects, when its buffer argument is a string. */
-export function readWant(s: CallStep): string | undefined {
-  if (s.name !== "read" && s.name !== "pread" && s.name !== "pread64") return undefined;
-  const b = s.args[1];
-  return b?.k === "str" ? b.v : undefined;
+/**
+ * What a call's output parameters hold, from the agent's reply data: socketpair's is
+ * "FD,FD", recvmsg's "FD,FD,...;BYTES", a read's the bytes.
+ */
+export function outParams(s: CallStep, data: string): { data: string; fds: number[] } {
+  const list = (t: string) => (t === "" ? [] : t.split(",").map(Number));
+  if (s.name === "socketpair") return { data: "", fds: list(data) };
+  if (s.name === "recvmsg") {
+    const cut = data.indexOf(";");
+    return { data: data.slice(cut + 1), fds: list(data.slice(0, cut)) };
+  }
+  return { data, fds: [] };
 }

@@ -1,5 +1,6 @@
 // Builds oracle/agent.c with the machine's `cc`, lazily: only when the binary is
-// missing or older than its source. No other native dependency.
+// missing or older than its source. No other native dependency. Static (libc6-dev's
+// libc.a): a scenario's execve runs it again inside the run's tree, which has no ld.so.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -32,7 +33,7 @@ export function ensureAgent(): string {
       mkdirSync(dir, { recursive: true });
       // Build beside it and rename: two builders at once never see half a binary.
       const tmp = `${bin}.${process.pid}.tmp`;
-      execFileSync("cc", ["-O2", "-Wall", "-Wextra", "-o", tmp, src], { stdio: ["ignore", "ignore", "pipe"], timeout: 60_000 });
+      execFileSync("cc", ["-O2", "-static", "-Wall", "-Wextra", "-o", tmp, src], { stdio: ["ignore", "ignore", "pipe"], timeout: 60_000 });
       renameSync(tmp, bin);
       return bin;
     } catch (e) {

@@ -5,8 +5,12 @@
 import { readFileSync } from "node:fs";
 import { signalName } from "../kernel/include/signal_names.js";
 
-/** The agent's control socket: read(1000, ...) is the command loop's wait. */
-const CTL_READ = /^0 0x3e8 /;
+/**
+ * The agent's control socket: read(1000, ...) is the command loop's wait (a clone that
+ * shares its parent's table reads its own, on a reserved fd above 1000).
+ */
+const CTL_READ = /^0 0x([0-9a-f]+) /;
+const inCtlRead = (sc: string): boolean => { const m = CTL_READ.exec(sc); return m !== null && parseInt(m[1]!, 16) >= 1000; };
 const PF_EXITING = 0x4;
 
 export type Probe =
@@ -54,7 +58,7 @@ export function probe(proc: string, pid: number): Probe {
   const sc = read(`${proc}/${pid}/syscall`);
   if (sc === null) return { k: "busy" };
   if (sc.startsWith("running")) return { k: "busy" };
-  return { k: "asleep", inCtl: CTL_READ.test(sc), wchan: (read(`${proc}/${pid}/wchan`) ?? "").trim() };
+  return { k: "asleep", inCtl: inCtlRead(sc), wchan: (read(`${proc}/${pid}/wchan`) ?? "").trim() };
 }
 
 /** The kernel function a task sleeps in while a lease break blocks it (fs/locks.c). */

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import type { Scenario, Step } from "../scenario/ast.js";
 import { Judge, type RunReport, type StepReport } from "../scenario/report.js";
 import { fmtResult } from "../scenario/notation.js";
-import { command, readWant, type Ctx } from "./args.js";
+import { command, outParams, type Ctx } from "./args.js";
+import { outCheck } from "../scenario/msg.js";
 import { Agent, Fleet, withTimeout, type Reply } from "./fleet.js";
 import type { FsEnv } from "./fsenv.js";
 import { normaliseLocks } from "./locks.js";
@@ -140,7 +141,7 @@ export class Runner {
       return;
     }
     if (s.expect?.k === "blocks") this.early.set(s.proc, { step: s, reply: done });
-    if (s.name === "fork" && done !== null && done.ret > 0 && s.expect?.k === "value") {
+    if ((s.name === "fork" || s.name === "clone") && done !== null && done.ret > 0 && s.expect?.k === "value") {
       await this.fleet.hello(s.expect.text, START_MS);
     }
     this.report(s, s, done);
@@ -149,8 +150,8 @@ export class Runner {
   private report(s: Extract<Step, { k: "call" | "resumed" }>, call: CallStep, r: Reply | null): void {
     if (r === null) { this.judge.call(s, "?"); return; }
     const actual = fmtResult(call.name, call.args, r.ret, this.procName);
-    const want = readWant(call);
-    this.judge.call(s, actual, want === undefined || r.ret < 0 ? undefined : { want, got: r.data });
+    const out = outParams(call, r.data);
+    this.judge.call(s, actual, r.ret < 0 ? undefined : outCheck(call.name, call.args, out.data, out.fds));
   }
 
   /** A call's answer, or "blocked" when it is asleep in a lease break with the rest settled, or past the grace period. */

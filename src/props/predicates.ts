@@ -6,6 +6,7 @@ import { PState, PIN_DAX, PIN_PAGE, FK_INODE } from "../kernel/include/state.js"
 import type { SysArg } from "../kernel/entry.js";
 import { quadTarget } from "../kernel/mm/gup.js";
 import { quadsReached } from "../kernel/mm/pin_set.js";
+import { procFds, holdsFile } from "../kernel/fs/file.js";
 
 export { PROPERTIES, type Property } from "./names.js";
 
@@ -49,8 +50,8 @@ export function corruption(s: KState): string | null {
 }
 
 /** `p` holds a reference to the pins' owner file: a descriptor, or a mapping of it (a ring's). */
-function holdsOwner(p: Proc, ps: PinSet): boolean {
-  return p.fds.includes(ps.ctx) || p.vmas.some((v) => v.file === ps.ctx);
+function holdsOwner(s: KState, p: Proc, ps: PinSet): boolean {
+  return holdsFile(s, p, ps.ctx) || p.vmas.some((v) => v.file === ps.ctx);
 }
 
 /**
@@ -68,7 +69,7 @@ function holdsOwner(p: Proc, ps: PinSet): boolean {
  */
 export function namedPinners(s: KState, ps: PinSet, mustHold = true): Proc[] {
   const out: Proc[] = [];
-  const related = (p: Proc | undefined): p is Proc => p !== undefined && alive(p) && (holdsOwner(p, ps) || (!mustHold && p.pid === ps.pid));
+  const related = (p: Proc | undefined): p is Proc => p !== undefined && alive(p) && (holdsOwner(s, p, ps) || (!mustHold && p.pid === ps.pid));
   const add = (p: Proc | undefined) => { if (related(p) && !out.includes(p)) out.push(p); };
   const inos = new Set<number>();
   for (let i = 3; i < ps.pinned.length; i += 4) inos.add(ps.pinned[i]!);
@@ -76,17 +77,17 @@ export function namedPinners(s: KState, ps: PinSet, mustHold = true): Proc[] {
     if (ino < 0) {
       // The memory-block view (Dan Williams' proposal) names the holders of the pin's owner;
       // it shows no file, so it counts only for pins that name none (anonymous memory).
-      if (s.pol.memoryBlockView) for (const p of s.procs) if (p.fds.includes(ps.ctx)) add(p);
+      if (s.pol.memoryBlockView) for (const p of s.procs) if (holdsFile(s, p, ps.ctx)) add(p);
       if (ps.kind === "mr") add(s.procs.find((p) => p.pid === ps.pid));
-      else for (const p of s.procs) if (p.fds.includes(ps.ctx)) add(p);
+      else for (const p of s.procs) if (holdsFile(s, p, ps.ctx)) add(p);
       continue;
     }
     for (const p of s.procs) {
       if (!related(p)) continue;
-      const lsof = p.fds.some((id) => id >= 0 && s.files[id]!.kind === FK_INODE && s.files[id]!.ino === ino) ||
+      const lsof = procFds(s, p).some((id) => id >= 0 && s.files[id]!.kind === FK_INODE && s.files[id]!.ino === ino) ||
         p.vmas.some((v) => v.file >= 0 && s.files[v.file]!.ino === ino);
       const locks = s.inodes[ino]?.leases.some((l) => l.pid === p.pid) ?? false;
-      const filePins = s.pol.filePinsView && (p.fds.includes(ps.ctx) || (ps.kind === "uring" && p.pid === ps.pid));
+      const filePins = s.pol.filePinsView && (holdsFile(s, p, ps.ctx) || (ps.kind === "uring" && p.pid === ps.pid));
       const rdma = s.pol.mrFileView && ps.kind === "mr" && p.pid === ps.pid;
       if (lsof || locks || filePins || rdma) add(p);
     }
@@ -118,7 +119,7 @@ export function untold(s: KState, p: Proc | null, call: string, args: readonly S
     off = Number(args[1]);
     bytes = String(args[2]).slice(0, ret);
   } else if (call === "io_uring_read_fixed" && p !== null) {
-    const ring = p.fds[Number(args[0])] ?? -1;
+    const ring = procFds(s, p)[Number(args[0])] ?? -1;
     ps = s.pinsets.find((x) => x !== null && x.ctx === ring && x.kind === "uring");
     if (ps !== undefined && ps !== null) off = Number(args[2]) - ps.addr;
   }
@@ -135,8 +136,8 @@ export function untold(s: KState, p: Proc | null, call: string, args: readonly S
 
 /** Holds a lease or a pin: a sleeper that does is not innocent (no-innocent-hang). */
 export function holdsLeaseOrPin(s: KState, p: Proc): boolean {
-  for (const inode of s.inodes) if (inode !== null) for (const l of inode.leases) if (l.pid === p.pid || p.fds.includes(l.file)) return true;
-  for (const ps of s.pinsets) if (ps !== null && pinCount(ps) > 0 && (ps.pid === p.pid || p.fds.includes(ps.ctx))) return true;
+  for (const inode of s.inodes) if (inode !== null) for (const l of inode.leases) if (l.pid === p.pid || holdsFile(s, p, l.file)) return true;
+  for (const ps of s.pinsets) if (ps !== null && pinCount(ps) > 0 && (ps.pid === p.pid || holdsFile(s, p, ps.ctx))) return true;
   return false;
 }
 

@@ -10,6 +10,7 @@ import { SIGKILL, SI_USER } from "../kernel/include/signal_names.js";
 import { ETXTBSY, EDEADLK } from "../kernel/include/errno.js";
 import * as U from "../kernel/include/uapi.js";
 import { MMAP_TOP } from "../kernel/mm/mmap.js";
+import { procFds, newFdTable } from "../kernel/fs/file.js";
 import { assert, bound } from "../kernel/include/assert.js";
 import { untraced } from "../kernel/trace.js";
 import { namedPinners, pinCount } from "./predicates.js";
@@ -111,8 +112,9 @@ function targetInode(s: KState, p: Proc, out: Outcome): Inode | null {
   const path = out.call === "truncate" || out.call === "open" ? out.args[0] : out.call === "openat" ? out.args[1] : null;
   if (typeof path === "string") { const ino = s.dents[path]; return ino === undefined ? null : s.inodes[ino] ?? null; }
   const fd = out.args[0];
-  if (typeof fd !== "number" || fd < 0 || fd >= p.fds.length || p.fds[fd]! < 0) return null;
-  return s.inodes[s.files[p.fds[fd]!]!.ino] ?? null;
+  const fds = procFds(s, p);
+  if (typeof fd !== "number" || fd < 0 || fd >= fds.length || fds[fd]! < 0) return null;
+  return s.inodes[s.files[fds[fd]!]!.ino] ?? null;
 }
 
 /**
@@ -131,7 +133,7 @@ function adminRetry(c: KState, inode: Inode, out: Outcome): boolean {
   for (const q of c.procs) if (q.pid >= pid) pid = q.pid + 1;
   const admin = cloneProc(c.procs[0]!);
   Object.assign(admin, { pid, name: "admin", ppid: 1, uid: 0, gid: 0, caps: Object.values(CAP).reduce((a, b) => a | b, 0), sigDefault: false,
-    state: PState.Running, code: 0, fds: [], vmas: [], mmapBase: MMAP_TOP, sigq: [], sigpend: 0, fatal: 0, wait: null });
+    state: PState.Running, code: 0, fdt: newFdTable(c, [], []), vmas: [], mmapBase: MMAP_TOP, sigq: [], sigpend: 0, fatal: 0, wait: null });
   c.procs.push(admin);
   if (out.call === "fallocate") {
     const r = syscall(c, admin, "open", [inode.path, U.O_RDWR, 0]).ret;

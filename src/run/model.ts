@@ -1,6 +1,7 @@
 // `daxlease run`: a scenario on the model in the order it is written, as one path through
 // the machine the explorer drives. Each call step is its process's next program call; a
 // `sleep` lets time run; results, signals and statuses are judged against the script.
+import { outCheck } from "../scenario/msg.js";
 import type { Scenario, Step, CallStep } from "../scenario/ast.js";
 import { Judge, type RunReport } from "../scenario/report.js";
 import { fmtResult, fmtErrno } from "../scenario/notation.js";
@@ -178,8 +179,7 @@ export function runOnModel(sc: Scenario, policy = "linux", opts: { check?: boole
       judge.cat(step, lines, r.lines === undefined ? fmtResult("cat", step.args, r.ret, nameOf) : undefined);
       return outcome;
     }
-    const readBack = (step.name === "read" || step.name === "pread" || step.name === "pread64") && r.ret >= 0 && step.args[1]?.k === "str"
-      ? { want: step.args[1].v, got: r.data ?? "" } : undefined;
+    const readBack = r.ret >= 0 ? outCheck(step.name, step.args, r.data ?? "", r.fds ?? []) : undefined;
     judge.call(step, actualOf(i, p, step), readBack);
     return outcome;
   }

@@ -1,10 +1,11 @@
 // Turns a call's written arguments into the raw values a syscall takes.
 import type { Arg, Step } from "../scenario/ast.js";
-import { CALLS, openFlagValue, symValue, IBV_ACCESS_FLAGS } from "../scenario/calls.js";
+import { CALLS, cloneFlags, openFlagValue, symValue, IBV_ACCESS_FLAGS, FD_FLAGS } from "../scenario/calls.js";
 import { ScriptError } from "../scenario/error.js";
 import * as U from "../kernel/include/uapi.js";
 import { signalByName } from "../kernel/include/signal_names.js";
 import type { SysArg } from "../kernel/entry.js";
+import { readMsg } from "../scenario/msg.js";
 
 export interface ResolveCtx {
   file: string;
@@ -53,6 +54,7 @@ export function resolveArgs(ctx: ResolveCtx, step: Extract<Step, { k: "call" }>)
         if (cmd === "F_SETSIG") return signalByName(String((a as { v: unknown[] }).v[0])) ?? -1;
         if (cmd === "F_SETOWN") return ctx.pidOf(String((a as { v: unknown[] }).v[0]));
         if (cmd === "F_SETFL") return openFlagValue(a);
+        if (cmd === "F_SETFD") return symValue(a, FD_FLAGS);
         if (cmd === "F_SETLAYOUT") return symValue(a, U.LEASE_TYPES);
         return num(ctx, step, a);
       case "proc":
@@ -71,6 +73,26 @@ export function resolveArgs(ctx: ResolveCtx, step: Extract<Step, { k: "call" }>)
         return symValue(a, IBV_ACCESS_FLAGS);
       case "str":
         return a.k === "str" ? a.v : "";
+      case "sockfamily":
+        return symValue(a, U.SOCK_FAMILIES);
+      case "socktype":
+        return symValue(a, U.SOCK_TYPES);
+      case "fdpair":
+        return 0; // an output, checked against the result
+      case "msghdr": {
+        // sendmsg: the bytes, a NUL, the descriptors passed ("-": no control message);
+        // recvmsg: the room for bytes, and 1 when it gives room for descriptors.
+        const m = readMsg(a, step.name === "sendmsg");
+        return step.name === "sendmsg" ? m.data + "\0" + (m.fds?.join(",") ?? "-") : `${m.size} ${m.fds === null ? 0 : 1}`;
+      }
+      case "msgflags":
+        return symValue(a, U.MSG_FLAGS);
+      case "exepath":
+        return a.k === "str" ? a.v : "";
+      case "cloneflags":
+        return cloneFlags(a);
+      case "strarr":
+        return 0; // argv: the program is the script's own, which reads none
     }
   });
 }

@@ -8,7 +8,16 @@ export type Arg =
   | { k: "str"; v: string; text: string; col: number }
   /** Symbols joined by `|`: `O_RDWR|O_CREAT`, `F_SETLEASE`, `NULL`, `SIGRTMIN+1`, a process name. Numbers may be mixed in. */
   | { k: "sym"; v: (string | number)[]; text: string; col: number }
-  | { k: "var"; v: string; text: string; col: number };
+  | { k: "var"; v: string; text: string; col: number }
+  /** strace's array: `[3, 4]`, `["prog", "x"]`. */
+  | { k: "arr"; v: Arg[]; text: string; col: number }
+  /** strace's structure: `{iov_base="x", iov_len=1}`. */
+  | { k: "struct"; v: Field[]; text: string; col: number }
+  /** A named argument, as strace writes clone's: `flags=CLONE_FILES|SIGCHLD`. */
+  | { k: "named"; key: string; v: Arg; text: string; col: number };
+
+/** A field of a structure: `key=value`. */
+export interface Field { key: string; v: Arg; col: number }
 
 /** What the script expects of a call. */
 export type Expect =

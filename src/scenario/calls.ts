@@ -3,10 +3,12 @@
 import type { Arg } from "./ast.js";
 import * as U from "../kernel/include/uapi.js";
 import { signalByName, isStopSignal } from "../kernel/include/signal_names.js";
+import { checkMsg } from "./msg.js";
 
 export type ArgKind =
   | "fd" | "dirfd" | "path" | "oflags" | "mode" | "int" | "buf" | "rbuf" | "fcntlcmd" | "fcntlarg" | "ioctlcmd"
-  | "proc" | "sig" | "addr" | "prot" | "mapflags" | "fallocmode" | "handle" | "ibvaccess" | "str";
+  | "proc" | "sig" | "addr" | "prot" | "mapflags" | "fallocmode" | "handle" | "ibvaccess" | "str"
+  | "sockfamily" | "socktype" | "fdpair" | "msghdr" | "msgflags" | "exepath" | "strarr" | "cloneflags";
 
 export interface CallSig {
   args: ArgKind[];
@@ -59,6 +61,17 @@ export const CALLS: Record<string, CallSig> = {
   // (ring, fd, buf, len, offset) as liburing's io_uring_prep_read_fixed takes them.
   io_uring_read_fixed: { args: ["fd", "fd", "addr", "int", "int"] },
   io_uring_write_fixed: { args: ["fd", "fd", "addr", "int", "int"] },
+  // AF_UNIX socketpairs and SCM_RIGHTS (strace's notation: see msg.ts).
+  socketpair: { args: ["sockfamily", "socktype", "int", "fdpair"] },
+  sendmsg: { args: ["fd", "msghdr", "msgflags"] },
+  recvmsg: { args: ["fd", "msghdr", "msgflags"] },
+  // execve of the script process's own program: it carries on with the script's next line.
+  execve: { args: ["exepath", "strarr", "addr"] },
+  // clone(flags=CLONE_FILES|SIGCHLD) = B: a child sharing (CLONE_FILES) or copying the table.
+  clone: { args: ["cloneflags"] },
+  // pidfds: a process by name (strace prints its pid), and a copy of one of its files.
+  pidfd_open: { args: ["proc", "int"] },
+  pidfd_getfd: { args: ["fd", "fd", "int"] },
   // Admin views.
   lsof: { args: ["path"], modelOnly: true },
   rdma: { args: ["str"], modelOnly: true },
@@ -81,6 +94,17 @@ CALLS.pwrite64 = CALLS.pwrite!;
 /** The one /sys file a script may read: Dan Williams' memory-block view. */
 export const MEMORY_BLOCK_VIEW = /^\/sys\/devices\/system\/memory\/memory\d+\/pinned_by$/;
 
+/** clone's flags the model has: sharing the descriptor table, and the exit signal. */
+export const CLONE_FLAGS: Record<string, number> = { CLONE_FILES: 0x400, SIGCHLD: 17 };
+
+/** clone's `flags=...` as a number. */
+export function cloneFlags(a: Arg | undefined): number {
+  return a?.k === "named" ? symValue(a.v, CLONE_FLAGS) : 0;
+}
+
+/** The one program a script may execve: its own (the oracle's agent re-executes itself). */
+export const EXE_PATH = "/proc/self/exe";
+
 /** A problem with argument `arg` (-1: the call); `at` is the offending word within the argument. */
 export type Check = { arg: number; msg: string; at?: string } | null;
 
@@ -97,6 +121,9 @@ function flagsOf(a: Arg, table: Record<string, number>, what: string, extra?: Re
 const OPEN_TABLE: Record<string, number> = Object.fromEntries([
   ["O_RDONLY", U.O_RDONLY], ["O_WRONLY", U.O_WRONLY], ["O_RDWR", U.O_RDWR], ...U.OPEN_FLAGS,
 ]);
+
+/** F_SETFD's flags (include/uapi/asm-generic/fcntl.h). */
+export const FD_FLAGS: Record<string, number> = { FD_CLOEXEC: U.FD_CLOEXEC };
 
 export function openFlagValue(a: Arg): number {
   return symValue(a, OPEN_TABLE, U.OPEN_FLAG_ALIASES);
@@ -167,6 +194,28 @@ function checkArg(kind: ArgKind, a: Arg, procs: Set<string>, cmd: string | null)
       return flagsOf(a, IBV_ACCESS_FLAGS, "IBV_ACCESS_ flag");
     case "str":
       return a.k === "str" ? null : "expected a string";
+    case "sockfamily":
+      return a.k === "sym" && a.v.length === 1 && typeof a.v[0] === "string" && U.SOCK_FAMILIES[a.v[0]] !== undefined ? null : "the family is AF_UNIX (socketpairs of other families are not modelled)";
+    case "socktype": {
+      const why = flagsOf(a, U.SOCK_TYPES, "socket type");
+      if (why !== null) return why;
+      const t = symValue(a, U.SOCK_TYPES) & U.SOCK_TYPE_MASK;
+      return t === U.SOCK_STREAM || t === U.SOCK_DGRAM ? null : "SOCK_STREAM or SOCK_DGRAM (with SOCK_CLOEXEC, SOCK_NONBLOCK)";
+    }
+    case "fdpair":
+      if (a.k !== "arr" || a.v.length !== 2 || a.v.some((x) => x.k !== "num")) return "the descriptors made, as strace prints them: [3, 4]";
+      return a.v.some((x) => x.k === "num" && x.v >= 1000) ? "descriptors 1000 and up are reserved" : null;
+    case "msghdr":
+      return checkMsg(a, cmd === "send");
+    case "msgflags":
+      return flagsOf(a, U.MSG_FLAGS, "MSG_ flag");
+    case "exepath":
+      return a.k === "str" && a.v === EXE_PATH ? null : `the program is ${EXE_PATH} (the script process's own: it carries on with the script)`;
+    case "cloneflags":
+      if (a.k !== "named" || a.key !== "flags") return "clone takes flags=CLONE_FILES|SIGCHLD (as strace writes it)";
+      return flagsOf(a.v, CLONE_FLAGS, "clone flag (CLONE_FILES and SIGCHLD are modelled)");
+    case "strarr":
+      return a.k === "arr" && a.v.every((x) => x.k === "str") ? null : 'an array of strings: ["prog", "arg"]';
   }
 }
 
@@ -182,6 +231,8 @@ function checkFcntlArg(cmd: string | null, a: Arg, procs: Set<string>): string |
       return checkArg("proc", a, procs, null);
     case "F_SETFL":
       return flagsOf(a, OPEN_TABLE, "open flag", U.OPEN_FLAG_ALIASES);
+    case "F_SETFD":
+      return flagsOf(a, FD_FLAGS, "descriptor flag");
     case "F_SETLAYOUT":
       return a.k === "num" ? null : flagsOf(a, U.LEASE_TYPES, "layout type");
     default:
@@ -201,6 +252,7 @@ export function checkCall(name: string, args: Arg[], procs: Set<string>): Check 
     const a = args[i]!;
     const kind = sig.args[i]!;
     if (kind === "fcntlcmd" && a.k === "sym") cmd = String(a.v[0]);
+    if (kind === "msghdr") cmd = name === "sendmsg" ? "send" : "recv";
     const msg = checkArg(kind, a, procs, cmd);
     if (msg !== null) {
       const word = /^unknown [^ ]+(?: [^ ]+)? ([A-Za-z_0-9+]+)$/.exec(msg)?.[1];

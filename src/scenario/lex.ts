@@ -1,5 +1,5 @@
 // A small tokenizer for the argument lists and results of strace notation.
-import type { Arg } from "./ast.js";
+import type { Arg, Field } from "./ast.js";
 
 export class LexError extends Error {
   constructor(readonly offset: number, msg: string) { super(msg); }
@@ -101,57 +101,112 @@ const NUM_RE = /^-?(?:0[xX][0-9a-fA-F]+|\d+)/;
 
 /**
  * Splits `s` (the text between the parentheses of a call) into arguments.
- * `base` is the column of s[0], so that errors point into the line.
+ * `base` is the column of s[0], so that errors point into the line. Besides strings,
+ * `$names`, numbers and symbols joined by `|`, an argument may be strace's array
+ * (`[3, 4]`), structure (`{iov_base="x", iov_len=1}`) or named value (`flags=CLONE_FILES`);
+ * a C comment counts as blank (strace writes an environment as `0x7ffd` and the comment `39 vars`).
  */
 export function lexArgs(s: string, base: number): Arg[] {
-  const args: Arg[] = [];
-  let i = 0;
-  const skip = () => { while (i < s.length && (s[i] === " " || s[i] === "\t")) i++; };
-  skip();
-  if (i >= s.length) return args;
-  for (;;) {
-    skip();
-    const start = i;
-    const col = base + start;
-    const c = s[i];
-    if (c === undefined) throw new LexError(i, "missing argument");
-    if (c === '"') {
-      const { v, end } = readString(s, i);
-      i = end;
-      args.push({ k: "str", v, text: s.slice(start, i), col });
-    } else if (c === "$") {
-      const m = /^\$[A-Za-z_][A-Za-z0-9_]*/.exec(s.slice(i));
-      if (!m) throw new LexError(i, "a variable is $ and a name");
-      i += m[0].length;
-      args.push({ k: "var", v: m[0].slice(1), text: m[0], col });
-    } else {
-      const parts: (string | number)[] = [];
-      for (;;) {
-        skip();
-        const rest = s.slice(i);
-        const num = NUM_RE.exec(rest);
-        const sym = SYM_RE.exec(rest);
-        if (num && !(sym && sym.index === 0 && /^[A-Za-z_]/.test(rest))) {
-          const n = parseNumber(num[0]);
-          if (n === null) throw new LexError(i, `bad number ${num[0]}`);
-          parts.push(n);
-          i += num[0].length;
-        } else if (sym) {
-          parts.push(sym[0]);
-          i += sym[0].length;
-        } else throw new LexError(i, `unexpected ${JSON.stringify(s[i] ?? "end")}`);
-        skip();
-        if (s[i] === "|") { i++; continue; }
-        break;
-      }
-      const text = s.slice(start, i).trim();
-      if (parts.length === 1 && typeof parts[0] === "number") args.push({ k: "num", v: parts[0], text, col });
-      else args.push({ k: "sym", v: parts, text, col });
+  const lx = new Lexer(s, base);
+  lx.skip();
+  if (lx.i >= s.length) return [];
+  const args = lx.list(null, true);
+  if (lx.i < s.length) throw new LexError(lx.i, `expected , or ) but found ${JSON.stringify(s[lx.i])}`);
+  return args;
+}
+
+class Lexer {
+  i = 0;
+  constructor(private s: string, private base: number) {}
+
+  skip() {
+    const s = this.s;
+    for (;;) {
+      while (this.i < s.length && (s[this.i] === " " || s[this.i] === "\t")) this.i++;
+      if (!s.startsWith("/*", this.i)) return;
+      const end = s.indexOf("*/", this.i + 2);
+      if (end < 0) throw new LexError(this.i, "unterminated /* comment");
+      this.i = end + 2;
     }
-    skip();
-    if (i >= s.length) return args;
-    if (s[i] !== ",") throw new LexError(i, `expected , or ) but found ${JSON.stringify(s[i])}`);
-    i++;
+  }
+
+  /** Values separated by commas, up to `close` (or the end of the text when null). */
+  list(close: string | null, top: boolean): Arg[] {
+    const out: Arg[] = [];
+    this.skip();
+    if (close !== null && this.s[this.i] === close) { this.i++; return out; }
+    for (;;) {
+      out.push(this.value(top));
+      this.skip();
+      const c = this.s[this.i];
+      if (c === ",") { this.i++; continue; }
+      if (close === null) return out;
+      if (c === close) { this.i++; return out; }
+      throw new LexError(this.i, c === undefined ? `missing ${close}` : `expected , or ${close} but found ${JSON.stringify(c)}`);
+    }
+  }
+
+  value(top: boolean): Arg {
+    this.skip();
+    const s = this.s;
+    const start = this.i;
+    const col = this.base + start;
+    const c = s[this.i];
+    if (c === undefined || c === "," || c === ")" || c === "]" || c === "}") throw new LexError(this.i, "missing argument");
+    if (c === '"') {
+      const { v, end } = readString(s, this.i);
+      this.i = end;
+      return { k: "str", v, text: s.slice(start, this.i), col };
+    }
+    if (c === "$") {
+      const m = /^\$[A-Za-z_][A-Za-z0-9_]*/.exec(s.slice(this.i));
+      if (!m) throw new LexError(this.i, "a variable is $ and a name");
+      this.i += m[0].length;
+      return { k: "var", v: m[0].slice(1), text: m[0], col };
+    }
+    if (c === "[") {
+      this.i++;
+      const v = this.list("]", false);
+      return { k: "arr", v, text: s.slice(start, this.i), col };
+    }
+    if (c === "{") {
+      this.i++;
+      const v: Field[] = [];
+      for (const a of this.list("}", false)) {
+        if (a.k !== "named") throw new LexError(a.col - this.base, "a structure's fields are key=value");
+        v.push({ key: a.key, v: a.v, col: a.col });
+      }
+      return { k: "struct", v, text: s.slice(start, this.i), col };
+    }
+    const parts: (string | number)[] = [];
+    for (;;) {
+      this.skip();
+      const rest = s.slice(this.i);
+      const num = NUM_RE.exec(rest);
+      const sym = SYM_RE.exec(rest);
+      if (num && !(sym && sym.index === 0 && /^[A-Za-z_]/.test(rest))) {
+        const n = parseNumber(num[0]);
+        if (n === null) throw new LexError(this.i, `bad number ${num[0]}`);
+        parts.push(n);
+        this.i += num[0].length;
+      } else if (sym) {
+        parts.push(sym[0]);
+        this.i += sym[0].length;
+        // `key=value`: a named argument (clone's) or a structure's field.
+        if (parts.length === 1 && s[this.i] === "=" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(sym[0])) {
+          this.i++;
+          const v = this.value(false);
+          return { k: "named", key: sym[0], v, text: s.slice(start, this.i), col };
+        }
+      } else throw new LexError(this.i, `unexpected ${JSON.stringify(s[this.i] ?? "end")}`);
+      this.skip();
+      if (s[this.i] === "|") { this.i++; continue; }
+      break;
+    }
+    void top;
+    const text = s.slice(start, this.i).trim();
+    if (parts.length === 1 && typeof parts[0] === "number") return { k: "num", v: parts[0], text, col };
+    return { k: "sym", v: parts, text, col };
   }
 }
 

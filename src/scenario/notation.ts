@@ -44,6 +44,7 @@ export function fmtResult(name: string, args: Arg[], ret: number, procName: (pid
   if (ret < 0) return fmtErrno(-ret);
   switch (name) {
     case "fork":
+    case "clone":
       return procName(ret);
     case "mmap":
       return fmtAddr(ret);
@@ -56,6 +57,8 @@ export function fmtResult(name: string, args: Arg[], ret: number, procName: (pid
           return fmtLeaseType(ret);
         case "F_GETLAYOUT": return fmtLeaseType(ret);
         case "F_GETFL": return fmtGetfl(ret);
+        // strace: `0x1 (flags FD_CLOEXEC)`, or 0.
+        case "F_GETFD": return ret === 0 ? "0" : ret === U.FD_CLOEXEC ? "0x1 (flags FD_CLOEXEC)" : `0x${ret.toString(16)}`;
         case "F_GETSIG": return ret === 0 ? "0" : signalName(ret);
         case "F_GETOWN": return ret === 0 ? "0" : procName(ret);
       }

@@ -311,7 +311,7 @@ class Parser {
     if (optional) step.optional = true;
     if (step.expect?.k === "blocks") { this.pending.set(proc, step.name); this.pendingStep.set(proc, step); }
     if (step.expect?.k === "bind") this.bound.add(step.expect.name);
-    if (step.name === "fork") this.forkStep(proc, step.expect, col + step.text.length);
+    if (step.name === "fork" || step.name === "clone") this.forkStep(proc, step.expect, col + step.text.length);
     this.sc.steps.push(step);
     if (step.name === "cat" || step.name === "lsof" || step.name === "rdma") this.lastCat = step;
   }
@@ -342,6 +342,12 @@ class Parser {
       // The kernel would end the path at its first NUL (strncpy_from_user): not the path written.
       const nul = a.v.indexOf("\0");
       if (nul >= 0) this.err(a.col + rawOffsetOfByte(a.text, nul), "a path cannot hold a NUL byte");
+      // openat relative to a descriptor: the walk starts at that directory (a mount's root,
+      // the one directory the model has), which the parser cannot know; `..` could leave it.
+      if (name === "openat" && i === 1 && args[0]!.k === "num" && !a.v.startsWith("/")) {
+        if (a.v.split("/").includes("..")) this.err(a.col, `${a.v} may lead outside every @fs: a path relative to a descriptor may not go up (..)`);
+        return;
+      }
       const why = pathProblem(this.sc.mounts, name, a.v);
       if (why !== null) this.err(a.col, why);
     });
@@ -397,7 +403,7 @@ class Parser {
       const lead = part.length - part.trimStart().length;
       if (part.trim() === "") this.err(col + start, "expected a call");
       const c = this.call(proc, part.trim(), col + start + lead, false);
-      if (c.name === "fork") this.err(col + start + lead, "fork names a process once: it cannot be a handler's or an @any call");
+      if (c.name === "fork" || c.name === "clone") this.err(col + start + lead, "fork and clone name a process once: it cannot be a handler's or an @any call");
       out.push(c);
       start = end + 1;
     };
@@ -478,7 +484,7 @@ class Parser {
 
   /** Why `name(args)` can never return the word `r` (notation.ts's fmtResult writes these), or null. */
   private symbolicResult(name: string, args: Arg[], r: string): string | null {
-    if (name === "fork") return null; // the child's name, checked by forkStep
+    if (name === "fork" || name === "clone") return null; // the child's name, checked by forkStep
     if (name === "ibv_get_async_event") return U.IBV_EVENTS[r] !== undefined ? null : `ibv_get_async_event returns an IBV_EVENT_ name, not ${r}`;
     const cmd = name === "fcntl" && args[1]?.k === "sym" ? String(args[1].v[0]) : null;
     const what = cmd === null ? name : `fcntl ${cmd}`;

@@ -5,6 +5,7 @@ import type { KState, Proc, PinSet, OpenFile } from "../../src/kernel/include/st
 import { PState, FK_INODE, FK_UVERBS, FK_IO_URING, PIN_DAX, PIN_PAGE, CAP } from "../../src/kernel/include/state.js";
 import { O_ACCMODE, OPEN_FLAGS } from "../../src/kernel/include/uapi.js";
 import { procLocksLines } from "../../src/kernel/locks/locks.js";
+import { procFds } from "../../src/kernel/fs/file.js";
 import { lsofLines, rdmaLines, catProc } from "../../src/kernel/fs/proc.js";
 import { signalName } from "../../src/kernel/include/signal_names.js";
 import { quoteBytes } from "../../src/scenario/lex.js";
@@ -75,7 +76,8 @@ function waitText(k: KState, p: Proc): string {
   const path = k.inodes[w.ino]?.path ?? "?";
   const until = w.wake >= 0 ? `times out in ${w.wake - k.now} ms` : "no timeout";
   const what = w.kind === "lease" ? `a lease break on ${path}` : w.kind === "dax" ? `pinned pages of ${path} to be unpinned`
-    : w.kind === "unpin" ? `the pins under its lease on ${path} to go` : "its ring to become readable";
+    : w.kind === "unpin" ? `the pins under its lease on ${path} to go`
+    : w.kind === "sock" ? `a message on the socket of descriptor ${w.fd}` : "its ring to become readable";
   return `asleep in ${w.call || "its call"}: waits for ${what} (${until}${w.woken ? ", woken" : ""})`;
 }
 
@@ -149,7 +151,7 @@ export function stateView(k: KState): StateView {
   const procs: ProcView[] = k.procs.map((p) => {
     const lines: Item[] = [];
     if (alive(p)) {
-      p.fds.forEach((id, fd) => {
+      procFds(k, p).forEach((id, fd) => {
         if (id < 0 || fd <= 2) return;
         const f = k.files[id];
         if (f === null || f === undefined) return;

@@ -3,12 +3,15 @@
 import type { KState, Proc, Inode } from "../include/state.js";
 import { FK_IO_URING, FMODE_READ, FMODE_WRITE } from "../include/state.js";
 import { O_RDWR, O_LARGEFILE, S_IFCHR } from "../include/uapi.js";
-import { allocFd, installFd } from "./file.js";
+import { allocFd, installFd, allocFile } from "./file.js";
+import { FMODE_PATH } from "../include/state.js";
+import { O_PATH, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC } from "../include/uapi.js";
+import { ENOTDIR } from "../include/errno.js";
 import { newInode } from "./inode.js";
 
 /** open("/dev/infiniband/uverbs0") and io_uring_setup: a file with no data, on an inode outside every mount. */
-export function openSpecial(s: KState, p: Proc, kind: number, path: string): number {
-  const fd = allocFd(p, 0);
+export function openSpecial(s: KState, p: Proc, kind: number, path: string, cloexec = false): number {
+  const fd = allocFd(s, p, 0);
   if (fd < 0) return fd;
   let inode: Inode | null;
   if (kind === FK_IO_URING) {
@@ -25,9 +28,21 @@ export function openSpecial(s: KState, p: Proc, kind: number, path: string): num
   if (id < 0) id = s.files.length;
   // open(2) forces O_LARGEFILE (build_open_flags); io_uring_setup's file does not get it.
   const flags = kind === FK_IO_URING ? O_RDWR : O_RDWR | O_LARGEFILE;
-  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false, asyncEvent: -1, sqEntries: 0 };
+  s.files[id] = { id, kind, ref: 1, ino: inode.ino, flags, fmode: FMODE_READ | FMODE_WRITE, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false, asyncEvent: -1, sqEntries: 0, obj: -1, sock: null };
   inode.refs++;
   inode.writecount++;
-  installFd(p, fd, id);
+  installFd(s, p, fd, id, cloexec);
+  return fd;
+}
+
+/** open(device, O_PATH): a descriptor naming the device node, with no device opened (build_open_how, do_dentry_open). */
+export function openPathOfDevice(s: KState, p: Proc, path: string, flags: number): number {
+  if (flags & O_DIRECTORY) return -ENOTDIR;
+  const inode = s.inodes.find((i) => i !== null && i.mnt < 0 && i.path === path && i.nlink > 0) ?? null;
+  if (inode === null) { const made = newInode(s, -1, S_IFCHR | 0o666, 0, 0, path); made.refs = 1; return openPathOfDevice(s, p, path, flags); }
+  const fd = allocFd(s, p, 0);
+  if (fd < 0) return fd;
+  const f = allocFile(s, inode.ino, flags & (O_PATH | O_NOFOLLOW), FMODE_PATH);
+  installFd(s, p, fd, f.id, (flags & O_CLOEXEC) !== 0);
   return fd;
 }

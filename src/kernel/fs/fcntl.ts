@@ -1,29 +1,38 @@
 // fcntl(2): fs/fcntl.c do_fcntl, with leases from fs/locks.c.
 import type { KState, Proc } from "../include/state.js";
-import { CAP } from "../include/state.js";
+import { CAP, FMODE_PATH } from "../include/state.js";
 import * as U from "../include/uapi.js";
 import { EBADF, EINVAL, EPERM, ESRCH } from "../include/errno.js";
-import { fget, allocFd, installFd, getFile, inodeOf, fileOps } from "./file.js";
+import { fgetRaw, allocFd, installFd, getFile, inodeOf, fileOps, fdtOf } from "./file.js";
 import { fcntlGetlease, fcntlSetlease, fcntlSetlayout, fcntlGetlayout } from "../locks/locks.js";
 import { procByPid } from "../sched/signal.js";
 import { NSIG } from "../include/signal_names.js";
 
+/** check_fcntl_cmd: what an O_PATH descriptor may do; every other command is EBADF on it. */
+const PATH_CMDS = new Set([U.F_DUPFD, U.F_DUPFD_CLOEXEC, U.F_GETFD, U.F_SETFD, U.F_GETFL]);
+
 export function sysFcntl(s: KState, p: Proc, fd: number, cmd: number, arg: number): number {
-  const f = fget(s, p, fd);
+  // SYSCALL_DEFINE3(fcntl): fdget_raw, so O_PATH descriptors get this far.
+  const f = fgetRaw(s, p, fd);
   if (f === null) return -EBADF;
+  if ((f.fmode & FMODE_PATH) && !PATH_CMDS.has(cmd)) return -EBADF;
   switch (cmd) {
     case U.F_DUPFD:
     case U.F_DUPFD_CLOEXEC: {
+      // f_dupfd: the lowest free descriptor >= arg; F_DUPFD_CLOEXEC sets its close-on-exec bit.
       if (arg < 0 || arg >= U.NR_OPEN) return -EINVAL;
-      const nfd = allocFd(p, arg);
+      const nfd = allocFd(s, p, arg);
       if (nfd < 0) return nfd;
       getFile(f);
-      installFd(p, nfd, f.id);
+      installFd(s, p, nfd, f.id, cmd === U.F_DUPFD_CLOEXEC);
       return nfd;
     }
     case U.F_GETFD:
-      return 0;
+      // get_close_on_exec: a bit of the descriptor (its table's), not of the open file.
+      return fdtOf(s, p).cloexec[fd] ? U.FD_CLOEXEC : 0;
     case U.F_SETFD:
+      // set_close_on_exec(fd, arg & FD_CLOEXEC): other bits are ignored.
+      fdtOf(s, p).cloexec[fd] = arg & U.FD_CLOEXEC ? 1 : 0;
       return 0;
     case U.F_GETFL:
       return f.flags;

@@ -1,6 +1,6 @@
 // struct file and the descriptor table (fs/file.c, fs/file_table.c).
-import type { KState, OpenFile, Proc, Inode } from "../include/state.js";
-import { FMODE_READ, FMODE_WRITE, FK_INODE, FK_IO_URING, FK_UVERBS } from "../include/state.js";
+import type { KState, OpenFile, Proc, Inode, FdTable } from "../include/state.js";
+import { FMODE_READ, FMODE_WRITE, FMODE_PATH, FK_INODE, FK_IO_URING, FK_UVERBS, FK_SOCKET, FK_PIDFD } from "../include/state.js";
 import { assert } from "../include/assert.js";
 import { NR_OPEN, S_IFMT, S_IFREG, S_IFDIR } from "../include/uapi.js";
 import { EMFILE } from "../include/errno.js";
@@ -20,10 +20,17 @@ const IO_URING: FileOps = { read: false, write: false, fsync: false, pread: fals
 // ib_uverbs_fops has ->write, but the model parses no uverbs commands: every write fails, as a
 // short or malformed command does (EINVAL); stream_open clears FMODE_PREAD.
 const UVERBS: FileOps = { read: false, write: false, fsync: false, pread: false, odirect: false };
+// socket_file_ops: read_iter and write_iter (sock_read_iter, sock_write_iter); stream_open-like
+// (sock_alloc_file leaves out FMODE_PREAD); no ->fsync.
+const SOCKET: FileOps = { read: true, write: true, fsync: false, pread: false, odirect: false };
+// pidfd_fops: neither read nor write nor fsync.
+const PIDFD: FileOps = { read: false, write: false, fsync: false, pread: false, odirect: false };
 
 export function fileOps(s: KState, f: OpenFile): FileOps {
   if (f.kind === FK_IO_URING) return IO_URING;
   if (f.kind === FK_UVERBS) return UVERBS;
+  if (f.kind === FK_SOCKET) return SOCKET;
+  if (f.kind === FK_PIDFD) return PIDFD;
   const type = inodeOf(s, f.ino).mode & S_IFMT;
   return type === S_IFREG ? REGULAR : type === S_IFDIR ? DIRECTORY : DEV_NULL;
 }
@@ -40,41 +47,115 @@ export function fileOf(s: KState, id: number): OpenFile {
   return f;
 }
 
-/** fget: the file behind a descriptor, or null (EBADF). */
-export function fget(s: KState, p: Proc, fd: number): OpenFile | null {
-  if (fd < 0 || fd >= p.fds.length) return null;
-  const id = p.fds[fd]!;
+/** The process's descriptor table (current->files). */
+export function fdtOf(s: KState, p: Proc): FdTable {
+  const t = p.fdt >= 0 ? s.fdts[p.fdt] : null;
+  assert(t, `${p.name} has a descriptor table`);
+  return t;
+}
+
+/** The file ids of a process's descriptors (-1 free, -2 reserved); none once it has exited. */
+export function procFds(s: KState, p: Proc): readonly number[] {
+  return p.fdt >= 0 ? s.fdts[p.fdt]!.fds : NO_FDS;
+}
+const NO_FDS: readonly number[] = [];
+
+/** Whether a descriptor of `p` refers to file `id`. */
+export function holdsFile(s: KState, p: Proc, id: number): boolean {
+  return id >= 0 && procFds(s, p).includes(id);
+}
+
+/** fget_raw (fdget_raw): the file behind a descriptor, O_PATH ones included, or null (EBADF). */
+export function fgetRaw(s: KState, p: Proc, fd: number): OpenFile | null {
+  const fds = procFds(s, p);
+  if (fd < 0 || fd >= fds.length) return null;
+  const id = fds[fd]!;
   return id >= 0 ? s.files[id]! : null;
 }
 
+/** fget: the same, but an O_PATH descriptor (FMODE_PATH) is EBADF, as __fget_files' mask has it. */
+export function fget(s: KState, p: Proc, fd: number): OpenFile | null {
+  const f = fgetRaw(s, p, fd);
+  return f !== null && (f.fmode & FMODE_PATH) === 0 ? f : null;
+}
+
+/** A new descriptor table (alloc_files_struct), used by `users` processes. */
+export function newFdTable(s: KState, fds: number[], cloexec: number[]): number {
+  let id = s.fdts.indexOf(null);
+  if (id < 0) id = s.fdts.length;
+  s.fdts[id] = { id, users: 1, fds, cloexec };
+  return id;
+}
+
+/**
+ * dup_fd: a copy of a table for a child (fork) or an execve that unshares it. Every file
+ * gains a reference; a slot reserved by an open still in progress is free in the copy.
+ */
+export function dupFdTable(s: KState, from: FdTable): number {
+  const fds = from.fds.map((id) => (id === -2 ? -1 : id));
+  const cloexec = from.cloexec.map((c, fd) => (fds[fd] === -1 ? 0 : c));
+  for (const id of fds) if (id >= 0) getFile(fileOf(s, id));
+  while (fds.length > 0 && fds[fds.length - 1] === -1) { fds.pop(); cloexec.pop(); }
+  return newFdTable(s, fds, cloexec);
+}
+
+/** put_files_struct: the last user closes every descriptor; the process has no table after. */
+export function exitFiles(s: KState, p: Proc) {
+  if (p.fdt < 0) return;
+  const t = fdtOf(s, p);
+  p.fdt = -1;
+  if (--t.users > 0) return;
+  for (const id of t.fds) if (id >= 0) fput(s, id);
+  s.fdts[t.id] = null;
+  while (s.fdts.length > 0 && s.fdts[s.fdts.length - 1] === null) s.fdts.pop();
+}
+
 /** alloc_fd: the lowest free descriptor >= start, reserved; -EMFILE when none. */
-export function allocFd(p: Proc, start: number): number {
+export function allocFd(s: KState, p: Proc, start: number): number {
+  const t = fdtOf(s, p);
   for (let fd = start; fd < NR_OPEN; fd++) {
-    if (fd >= p.fds.length) {
-      while (p.fds.length < fd) p.fds.push(-1);
-      p.fds.push(-2);
+    if (fd >= t.fds.length) {
+      while (t.fds.length < fd) { t.fds.push(-1); t.cloexec.push(0); }
+      t.fds.push(-2);
+      t.cloexec.push(0);
       return fd;
     }
-    if (p.fds[fd] === -1) { p.fds[fd] = -2; return fd; }
+    if (t.fds[fd] === -1) { t.fds[fd] = -2; return fd; }
   }
   return -EMFILE;
 }
 
-export function installFd(p: Proc, fd: number, file: number) {
-  assert(p.fds[fd] === -2, `fd ${fd} of ${p.name} reserved before install`);
-  p.fds[fd] = file;
+/** fd_install, with the close-on-exec bit the caller asked for (O_CLOEXEC, F_DUPFD_CLOEXEC, ...). */
+export function installFd(s: KState, p: Proc, fd: number, file: number, cloexec = false) {
+  const t = fdtOf(s, p);
+  assert(t.fds[fd] === -2, `fd ${fd} of ${p.name} reserved before install`);
+  t.fds[fd] = file;
+  t.cloexec[fd] = cloexec ? 1 : 0;
 }
 
-export function releaseFd(p: Proc, fd: number) {
-  p.fds[fd] = -1;
-  while (p.fds.length > 0 && p.fds[p.fds.length - 1] === -1) p.fds.pop();
+/** Frees a descriptor slot (put_unused_fd, or the end of close): its close-on-exec bit goes with it. */
+export function releaseFd(s: KState, p: Proc, fd: number) {
+  const t = fdtOf(s, p);
+  t.fds[fd] = -1;
+  t.cloexec[fd] = 0;
+  while (t.fds.length > 0 && t.fds[t.fds.length - 1] === -1) { t.fds.pop(); t.cloexec.pop(); }
+}
+
+/** Points descriptor `fd` at `file` (do_dup2's slot, grown as needed); returns what it held before (-1 none). */
+export function replaceFd(s: KState, p: Proc, fd: number, file: number, cloexec: boolean): number {
+  const t = fdtOf(s, p);
+  while (t.fds.length <= fd) { t.fds.push(-1); t.cloexec.push(0); }
+  const old = t.fds[fd]!;
+  t.fds[fd] = file;
+  t.cloexec[fd] = cloexec ? 1 : 0;
+  return old;
 }
 
 /** alloc_file + do_dentry_open's counting: the open counts as an opener from here on. */
 export function allocFile(s: KState, ino: number, flags: number, fmode: number): OpenFile {
   let id = s.files.indexOf(null);
   if (id < 0) id = s.files.length;
-  const f: OpenFile = { id, kind: FK_INODE, ref: 1, ino, flags, fmode, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false, asyncEvent: -1, sqEntries: 0 };
+  const f: OpenFile = { id, kind: FK_INODE, ref: 1, ino, flags, fmode, pos: 0, owner: 0, ownerUid: 0, signum: 0, revoked: false, asyncEvent: -1, sqEntries: 0, obj: -1, sock: null };
   s.files[id] = f;
   const inode = inodeOf(s, ino);
   inode.refs++;

@@ -1,14 +1,14 @@
 // open(2) and truncate(2): fs/open.c do_sys_openat2, do_dentry_open, vfs_truncate.
 import type { KState, Proc, Inode } from "../include/state.js";
 import { layoutChange } from "../locks/layout.js";
-import { FMODE_READ, FMODE_WRITE, BLOCKED, CAP } from "../include/state.js";
+import { FMODE_READ, FMODE_WRITE, FMODE_PATH, BLOCKED, CAP } from "../include/state.js";
 import * as U from "../include/uapi.js";
 import { EACCES, EBADF, EEXIST, EINVAL, EISDIR, ENAMETOOLONG, ENOENT, ENOTDIR, ENXIO, EPERM } from "../include/errno.js";
 import {
   pathParent, pathLookup, walkLast, permission, dirAttrs, dentKey, mountDir, ROOT, OUTER_DIR, LAST_NORM, PATH_MAX,
   MAY_EXEC, MAY_READ, MAY_WRITE, type Dir,
 } from "./namei.js";
-import { allocFd, allocFile, fput, fget, installFd, releaseFd, inodeOf, fileOf } from "./file.js";
+import { allocFd, allocFile, fput, fgetRaw, installFd, releaseFd, inodeOf, fileOf, fdtOf } from "./file.js";
 import { FK_INODE } from "../include/state.js";
 import { ModelBug } from "../include/assert.js";
 import { newInode, iput } from "./inode.js";
@@ -21,17 +21,18 @@ const UMASK = 0o022;
 export function sysOpen(s: KState, p: Proc, path: string, flags: number, mode: number, start: Dir | number = ROOT): number {
   if (path.length >= PATH_MAX) return -ENAMETOOLONG;
   if (path === "") return -ENOENT;
-  const fd = allocFd(p, 0);
+  const fd = allocFd(s, p, 0);
   if (fd < 0) return fd;
   const r = openFile(s, p, path, flags, mode, fd, start);
-  if (r < 0 && r !== BLOCKED) releaseFd(p, fd);
+  if (r < 0 && r !== BLOCKED) releaseFd(s, p, fd);
   return r;
 }
 
 /** path_init for a descriptor-relative path: the directory of `dirfd` (EBADF, ENOTDIR), or the cwd "/". */
 export function startDir(s: KState, p: Proc, dirfd: number, path: string): Dir | number {
   if (path.startsWith("/") || dirfd === U.AT_FDCWD) return ROOT;
-  const f = fget(s, p, dirfd);
+  // path_init: fdget_raw, so an O_PATH descriptor of a directory will do.
+  const f = fgetRaw(s, p, dirfd);
   if (f === null) return -EBADF;
   const m = f.kind === FK_INODE ? s.mounts.findIndex((mt) => mt.root === f.ino) : -1;
   return m >= 0 ? mountDir(s, m) : -ENOTDIR;
@@ -39,6 +40,10 @@ export function startDir(s: KState, p: Proc, dirfd: number, path: string): Dir |
 
 function openFile(s: KState, p: Proc, path: string, flags: number, mode: number, fd: number, start: Dir | number): number {
   if (typeof start === "number") return start;
+  // build_open_how: "O_PATH beats everything else": only O_DIRECTORY, O_NOFOLLOW and
+  // O_CLOEXEC stay (no creation, no truncation, no access mode).
+  const opath = (flags & U.O_PATH) !== 0;
+  if (opath) flags &= U.O_PATH | U.O_DIRECTORY | U.O_NOFOLLOW | U.O_CLOEXEC;
   // Access mode 3 is legal: a descriptor for neither reading nor writing, which needs
   // both permissions (ACC_MODE) and breaks leases as a writer (__break_lease).
   const acc = flags & U.O_ACCMODE;
@@ -71,6 +76,15 @@ function openFile(s: KState, p: Proc, path: string, flags: number, mode: number,
   const isDir = (attrs.mode & U.S_IFMT) === U.S_IFDIR;
   if (isDir && (flags & U.O_CREAT)) return -EISDIR;
   if (mustDir && !isDir) return -ENOTDIR;
+  if (opath) {
+    // do_open -> may_open with no access asked (acc_mode 0: no permission needed), then
+    // do_dentry_open's O_PATH branch: f_mode FMODE_PATH, empty_fops, and it returns before
+    // the open counts and break_lease, so an O_PATH open neither breaks nor blocks a lease.
+    if (ino < 0) throw new ModelBug(`${path}: opening a directory outside every @fs is not modelled (scripts cannot name one)`);
+    const f = allocFile(s, ino, flags & ~U.O_CLOEXEC, FMODE_PATH);
+    installFd(s, p, fd, f.id, (flags & U.O_CLOEXEC) !== 0);
+    return fd;
+  }
   // may_open: a directory opened for write is EISDIR, before any permission check; O_TRUNC
   // asks for write (build_open_flags).
   if (isDir && (acc !== U.O_RDONLY || (flags & U.O_TRUNC))) return -EISDIR;
@@ -113,19 +127,20 @@ export function finishOpen(s: KState, p: Proc, file: number, fd: number, trunc: 
     if (r !== 0) {
       // The open starts over when the layout change sleeps; it fails when it is refused.
       fput(s, file);
-      if (r !== BLOCKED) releaseFd(p, fd);
-      else p.fds[fd] = -1;
+      if (r !== BLOCKED) releaseFd(s, p, fd);
+      else fdtOf(s, p).fds[fd] = -1;
       return r;
     }
   }
-  installFd(p, fd, file);
+  // fd_install with O_CLOEXEC from the call's flags (f_flags do not keep it).
+  installFd(s, p, fd, file, (Number(redo[1]) & U.O_CLOEXEC) !== 0);
   return fd;
 }
 
 /** Undoes an open that slept and was interrupted. */
 export function abortOpen(s: KState, p: Proc, file: number, fd: number) {
   fput(s, file);
-  releaseFd(p, fd);
+  releaseFd(s, p, fd);
 }
 
 /** truncate(2): do_sys_truncate -> vfs_truncate, which breaks leases and waits. */

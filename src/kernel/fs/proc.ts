@@ -4,6 +4,7 @@ import type { KState, Proc, PinSet } from "../include/state.js";
 import { FK_INODE, PState, CAP } from "../include/state.js";
 import { ENOENT, EACCES } from "../include/errno.js";
 import { procLocksLines } from "../locks/locks.js";
+import { procFds } from "./file.js";
 
 function alive(p: Proc): boolean {
   return p.state === PState.Running || p.state === PState.Blocked;
@@ -39,7 +40,7 @@ function filePins(s: KState, p: Proc): string[] {
     if (ps === null || ps.kind !== "uring" || ps.pinned.length === 0 || ps.pid !== p.pid) continue;
     for (const f of new Set(ps.files)) out.push(`mm: ${f}`);
   }
-  p.fds.forEach((id, fd) => {
+  procFds(s, p).forEach((id, fd) => {
     if (id < 0) return;
     const sets = s.pinsets.filter((ps): ps is PinSet => ps !== null && ps.kind === "mr" && ps.ctx === id && ps.pinned.length > 0);
     if (sets.length === 0) return;
@@ -56,7 +57,7 @@ export function lsofLines(s: KState, path: string): string[] {
   const out: string[] = [];
   for (const p of s.procs) {
     if (!alive(p)) continue;
-    p.fds.forEach((id, fd) => {
+    procFds(s, p).forEach((id, fd) => {
       const f = id >= 0 ? s.files[id] : null;
       if (f && f.kind === FK_INODE && f.ino === ino) out.push(`${p.name} ${fd}${f.fmode === 3 ? "u" : f.fmode === 2 ? "w" : "r"} ${path}`);
     });

@@ -26,9 +26,11 @@ export interface Wait {
    * "poll", an io_uring read of the ring's own file, which waits for the ring to become
    * readable (io_uring's armed poll), which only its own completion would make it: for ever;
    * "offline", offline_pages retrying to migrate the pinned pages of a memory block (pages
-   * [start, end) by id) until none is pinned, or a fatal signal.
+   * [start, end) by id) until none is pinned, or a fatal signal;
+   * "sock", a receive on the AF_UNIX socket of descriptor `fd` waiting for a message, an
+   * error or the peer's shutdown (unix_stream_data_wait, __skb_wait_for_more_packets).
    */
-  kind: "lease" | "dax" | "unpin" | "poll" | "offline";
+  kind: "lease" | "dax" | "unpin" | "poll" | "offline" | "sock";
   ino: number;
   wantWrite: boolean;
   /** A layout breaker (break_layout: FL_LAYOUT leases only). */
@@ -76,8 +78,8 @@ export interface Proc {
   state: PState;
   /** Exit code, or the killing signal. */
   code: number;
-  /** fd -> file id; -1 free; -2 reserved by an open in progress. */
-  fds: number[];
+  /** Its descriptor table (an index of `fdts`; -1 once exit_files has dropped it). */
+  fdt: number;
   vmas: Vma[];
   mmapBase: number;
   /**
@@ -93,8 +95,42 @@ export interface Proc {
   wait: Wait | null;
 }
 
-/** What an open file is: a file of a mount, an RDMA context (uverbs), or an io_uring instance. */
-export const FK_INODE = 0, FK_UVERBS = 1, FK_IO_URING = 2;
+/**
+ * A descriptor table (struct files_struct): a process's own, or one that processes cloned
+ * with CLONE_FILES share. It lives while a process uses it.
+ */
+export interface FdTable {
+  id: number;
+  /** The processes using it (files_struct.count). */
+  users: number;
+  /** fd -> file id; -1 free; -2 reserved by an open in progress. */
+  fds: number[];
+  /** fd -> 1 when the descriptor is close-on-exec (fdt->close_on_exec); as long as `fds`. */
+  cloexec: number[];
+}
+
+/**
+ * What an open file is: a file of a mount, an RDMA context (uverbs), an io_uring instance,
+ * an AF_UNIX socket, or a pidfd.
+ */
+export const FK_INODE = 0, FK_UVERBS = 1, FK_IO_URING = 2, FK_SOCKET = 3, FK_PIDFD = 4;
+
+/** A message queued on an AF_UNIX socket: its bytes, the files in flight with it (SCM_RIGHTS), the sender's tgid. */
+export interface SockMsg { data: string; files: number[]; pid: number }
+
+/** An AF_UNIX socket of a socketpair (struct unix_sock). */
+export interface Sock {
+  /** SOCK_STREAM or SOCK_DGRAM. */
+  type: number;
+  /** The peer's file (-1 once it is gone). */
+  peer: number;
+  /** sk_shutdown: RCV_SHUTDOWN (1) | SEND_SHUTDOWN (2). */
+  shut: number;
+  /** sk_err, reported once by the next receive that finds the queue empty (0: none). */
+  err: number;
+  /** sk_receive_queue. */
+  queue: SockMsg[];
+}
 
 export interface OpenFile {
   id: number;
@@ -119,8 +155,13 @@ export interface OpenFile {
   asyncEvent: number;
   /** An io_uring's SQ entries (a power of two; the CQ has twice as many); 0 for other files. */
   sqEntries: number;
+  /** A pidfd's process (its pid); -1 for other files. */
+  obj: number;
+  /** A socket's state; null for other files. */
+  sock: Sock | null;
 }
-export const FMODE_READ = 1, FMODE_WRITE = 2;
+/** FMODE_PATH: an O_PATH descriptor, which only names its file (the kernel's bit is 1 << 14). */
+export const FMODE_READ = 1, FMODE_WRITE = 2, FMODE_PATH = 4;
 
 export const FL_UNLOCK_PENDING = 1, FL_DOWNGRADE_PENDING = 2;
 /** Lease kinds beyond FL_LEASE (include/linux/filelock.h FL_LAYOUT; RFC v2's FL_EXCLUSIVE). */
@@ -250,6 +291,8 @@ export interface KState {
   leaseBreakTime: number;
   leasesEnable: number;
   procs: Proc[];
+  /** Descriptor tables; freed slots are null. */
+  fdts: (FdTable | null)[];
   files: (OpenFile | null)[];
   inodes: (Inode | null)[];
   mounts: Mount[];

@@ -5,15 +5,15 @@ export const O_ACCMODE = 0o3, O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2;
 export const O_CREAT = 0o100, O_EXCL = 0o200, O_NOCTTY = 0o400, O_TRUNC = 0o1000,
   O_APPEND = 0o2000, O_NONBLOCK = 0o4000, O_DSYNC = 0o10000, FASYNC = 0o20000,
   O_DIRECT = 0o40000, O_LARGEFILE = 0o100000, O_DIRECTORY = 0o200000, O_NOFOLLOW = 0o400000,
-  O_NOATIME = 0o1000000, O_CLOEXEC = 0o2000000, O_SYNC = 0o4010000;
+  O_NOATIME = 0o1000000, O_CLOEXEC = 0o2000000, O_SYNC = 0o4010000, O_PATH = 0o10000000;
 
-/** Open flags in the order strace prints them (xlat/open_mode_flags.in). */
+/** Open flags in the order strace prints them (xlat/open_mode_flags.in; strace 6.1 puts O_PATH, then O_DIRECTORY, after O_CLOEXEC). */
 export const OPEN_FLAGS: ReadonlyArray<readonly [string, number]> = [
   ["O_CREAT", O_CREAT], ["O_EXCL", O_EXCL], ["O_NOCTTY", O_NOCTTY], ["O_TRUNC", O_TRUNC],
   ["O_APPEND", O_APPEND], ["O_NONBLOCK", O_NONBLOCK], ["O_SYNC", O_SYNC], ["O_DSYNC", O_DSYNC],
   ["O_ASYNC", FASYNC], ["O_DIRECT", O_DIRECT], ["O_LARGEFILE", O_LARGEFILE],
-  ["O_DIRECTORY", O_DIRECTORY], ["O_NOFOLLOW", O_NOFOLLOW], ["O_NOATIME", O_NOATIME],
-  ["O_CLOEXEC", O_CLOEXEC],
+  ["O_NOFOLLOW", O_NOFOLLOW], ["O_NOATIME", O_NOATIME], ["O_CLOEXEC", O_CLOEXEC], ["O_PATH", O_PATH],
+  ["O_DIRECTORY", O_DIRECTORY],
 ];
 export const OPEN_FLAG_ALIASES: Record<string, number> = { O_NDELAY: O_NONBLOCK, FASYNC };
 
@@ -27,6 +27,7 @@ export const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4,
 export const FICLONE = 0x40049409;
 export const IOCTL_CMDS: Record<string, number> = { FICLONE };
 export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+export const FD_CLOEXEC = 1;
 /** Model-only (RFC v1/v2 include/uapi/asm-generic/fcntl.h): F_LAYOUT = 16, F_EXCLUSIVE = 32. */
 export const F_LAYOUT = 16, F_EXCLUSIVE = 32;
 /** Model-only: Jeff Layton's F_SETLAYOUT/F_GETLAYOUT, numbered past F_SETLEASE's neighbours (no kernel has them). */
@@ -67,3 +68,15 @@ export const IBV_EVENTS: Record<string, number> = {
   IBV_EVENT_COMM_EST: 4, IBV_EVENT_SQ_DRAINED: 5, IBV_EVENT_PATH_MIG: 6, IBV_EVENT_PATH_MIG_ERR: 7,
   IBV_EVENT_DEVICE_FATAL: 8, IBV_EVENT_PORT_ACTIVE: 9, IBV_EVENT_PORT_ERR: 10,
 };
+/** Sockets (include/linux/socket.h, include/linux/net.h): AF_UNIX socketpairs only. */
+export const AF_UNIX = 1, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_SEQPACKET = 5;
+export const SOCK_CLOEXEC = O_CLOEXEC, SOCK_NONBLOCK = O_NONBLOCK, SOCK_TYPE_MASK = 0xf;
+export const SOL_SOCKET = 1, SCM_RIGHTS = 1;
+export const MSG_PEEK = 2, MSG_CTRUNC = 8, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000, MSG_CMSG_CLOEXEC = 0x40000000;
+export const SOCK_FAMILIES: Record<string, number> = { AF_UNIX, AF_LOCAL: AF_UNIX };
+export const SOCK_TYPES: Record<string, number> = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_CLOEXEC, SOCK_NONBLOCK };
+/** The flags a script may pass (MSG_PEEK and the rest are not modelled). */
+export const MSG_FLAGS: Record<string, number> = { MSG_DONTWAIT, MSG_NOSIGNAL, MSG_CMSG_CLOEXEC };
+/** SCM_MAX_FD (include/net/scm.h): at most this many descriptors in one SCM_RIGHTS message. */
+export const SCM_MAX_FD = 253;
+export const S_IFSOCK = 0o140000;

@@ -5,7 +5,7 @@
 import type { KState, Proc } from "../include/state.js";
 import { FK_IO_URING, FMODE_READ, FMODE_WRITE, BLOCKED } from "../include/state.js";
 import { EBADF, EBUSY, ENXIO, EOPNOTSUPP, EFAULT, EINVAL } from "../include/errno.js";
-import { fget, fileOps } from "../fs/file.js";
+import { fget, fileOps, procFds } from "../fs/file.js";
 import { pinUserPages } from "../mm/gup.js";
 import { record, releasePinSet, pinnedAccess } from "../mm/pin_set.js";
 import { openSpecial } from "../fs/anon_inodes.js";
@@ -17,11 +17,12 @@ const IORING_MAX_ENTRIES = 32768;
 /** io_uring_setup(entries, {0}): the SQ rounded up to a power of two, a CQ twice as big. */
 export function ioUringSetup(s: KState, p: Proc, entries: number): number {
   if (entries <= 0 || entries > IORING_MAX_ENTRIES) return -EINVAL; // io_uring_create, no IORING_SETUP_CLAMP
-  const fd = openSpecial(s, p, FK_IO_URING, "anon_inode:[io_uring]");
+  // io_uring_install_fd: get_unused_fd_flags(O_RDWR | O_CLOEXEC): a ring is close-on-exec.
+  const fd = openSpecial(s, p, FK_IO_URING, "anon_inode:[io_uring]", true);
   if (fd < 0) return fd;
   let sq = 1;
   while (sq < entries) sq *= 2;
-  s.files[p.fds[fd]!]!.sqEntries = sq;
+  s.files[procFds(s, p)[fd]!]!.sqEntries = sq;
   return fd;
 }
 

@@ -5,6 +5,7 @@
 // script can tell blocks apart). FS-DAX pages are pmem (ZONE_DEVICE): they belong to no
 // memory block, so offlining never touches them; the pmem namespace itself goes with its
 // driver's unbind, where memunmap_pages waits for the pages' references (not modelled).
+import { holdsFile } from "../fs/file.js";
 import type { KState, Proc, PinSet } from "../include/state.js";
 import { BLOCKED, CAP, PIN_PAGE, PState } from "../include/state.js";
 import { ENOENT, EPERM } from "../include/errno.js";
@@ -36,7 +37,7 @@ function pinSetsOfBlock(s: KState, n: number): PinSet[] {
  */
 export function memoryBlockPinners(s: KState, n: number): Proc[] {
   const sets = pinSetsOfBlock(s, n);
-  return s.procs.filter((p) => (p.state === PState.Running || p.state === PState.Blocked) && sets.some((ps) => p.fds.includes(ps.ctx)))
+  return s.procs.filter((p) => (p.state === PState.Running || p.state === PState.Blocked) && sets.some((ps) => holdsFile(s, p, ps.ctx)))
     .sort((a, b) => a.pid - b.pid);
 }
 

@@ -5,7 +5,7 @@ import { PState } from "../include/state.js";
 import { EINTR } from "../include/errno.js";
 import { abortBreaker } from "../locks/locks.js";
 import { abortOpen, finishTruncate } from "../fs/open.js";
-import { fput, getFile, fileOf } from "../fs/file.js";
+import { fput, getFile, fileOf, exitFiles, dupFdTable, fdtOf } from "../fs/file.js";
 import { cloneProc } from "../snapshot.js";
 import { assert } from "../include/assert.js";
 
@@ -23,11 +23,8 @@ export function abortWait(s: KState, p: Proc, err: number) {
 /** do_exit: a sleeping call is abandoned, descriptors and mappings released; the process stays a zombie. */
 export function doExit(s: KState, p: Proc, state: PState.Exited | PState.Killed, code: number) {
   if (p.wait !== null) abortWait(s, p, -EINTR);
-  for (let fd = 0; fd < p.fds.length; fd++) {
-    const id = p.fds[fd]!;
-    if (id >= 0) fput(s, id);
-  }
-  p.fds = [];
+  // exit_files: the table goes with its last user (a CLONE_FILES sibling keeps it).
+  exitFiles(s, p);
   for (const v of p.vmas) if (v.file >= 0) fput(s, v.file);
   p.vmas = [];
   p.state = state;
@@ -37,12 +34,21 @@ export function doExit(s: KState, p: Proc, state: PState.Exited | PState.Killed,
   p.sigq = [];
 }
 
-/** fork(2): the child shares every open file and mapping of the parent. Processes stay sorted by pid. */
-export function sysFork(s: KState, p: Proc, childName: string, childPid: number): number {
+/** CLONE_FILES (include/uapi/linux/sched.h): the child shares the parent's descriptor table. */
+export const CLONE_FILES = 0x400;
+
+/**
+ * fork(2), and clone(2) without a new stack: the child shares every open file and mapping of
+ * the parent, through a copy of its descriptor table (dup_fd, close-on-exec bits included),
+ * or through the same table with CLONE_FILES (copy_files). Processes stay sorted by pid.
+ */
+export function sysFork(s: KState, p: Proc, childName: string, childPid: number, flags = 0): number {
   assert(!s.procs.some((q) => q.pid === childPid), `pid ${childPid} is free`);
   const c: Proc = cloneProc(p);
   Object.assign(c, { pid: childPid, name: childName, ppid: p.pid, sigq: [], sigpend: 0, fatal: 0, wait: null, state: PState.Running, code: 0 });
-  for (const id of c.fds) if (id >= 0) getFile(fileOf(s, id));
+  const t = fdtOf(s, p);
+  if (flags & CLONE_FILES) t.users++;
+  else c.fdt = dupFdTable(s, t);
   for (const v of c.vmas) if (v.file >= 0) getFile(fileOf(s, v.file));
   let at = s.procs.length;
   while (at > 0 && s.procs[at - 1]!.pid > childPid) at--;
