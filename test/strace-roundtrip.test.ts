@@ -27,6 +27,20 @@ const KNOWN_GAPS: Record<string, string> = {
   "setsig-invalid": "F_SETSIG 64, 65 and -1: signals the importer cannot name in a script",
   "path-edges": "paths below a file or a missing directory: the importer keeps only files in a mount's root",
   "path-name-too-long": "paths below a mount's root directory: the importer keeps only files in a mount's root",
+  // Calls the model and the oracle learnt after the importer was written (issue 14 §2-3): the
+  // importer keeps them as comments, so the steps after them line up differently.
+  "clone-files-shared-table": "clone(CLONE_FILES) and execve: not imported yet",
+  "execve-cloexec": "execve, socketpair and the close-on-exec descriptors it closes: not imported yet",
+  "execve-keeps-pins": "execve: not imported yet",
+  "ficlone-xfs": "ioctl(FICLONE): not imported yet",
+  "ficlone-xfs-eof": "ioctl(FICLONE): not imported yet",
+  "openat-dirfd-opath": "openat relative to a directory descriptor, O_PATH, socketpair/sendmsg/recvmsg: not imported yet",
+  "pidfd-getfd": "pidfd_open and pidfd_getfd: not imported yet",
+  "scm-rights-edges": "socketpair, sendmsg and recvmsg with SCM_RIGHTS: not imported yet",
+  "scm-rights-in-flight": "socketpair, sendmsg and recvmsg with SCM_RIGHTS: not imported yet",
+  "unix-dgram-and-wait": "socketpair, sendmsg and recvmsg: not imported yet",
+  "io-uring-edges": "io_uring_register on descriptors the log never shows the program getting (never-opened, not a ring): left out by the importer",
+  "kill-and-sigio-edges": "kill of a zombie and signal 0: the importer names a pid by the last process it saw with it",
 };
 
 const needs = (): string | null => missing({ xfs: true }) ?? straceAvailable();
@@ -57,7 +71,8 @@ test("scenarios/linux run by the oracle under strace import back to the same ste
     else t.diagnostic(`${name}: ${r.result.differences.length} differences (${gap})`);
   }
   t.diagnostic(`${ran} scripts, ${compared} steps compared, left out: ${JSON.stringify(left)}, ${Math.round((Date.now() - t0) / 1000)} s`);
-  assert.deepEqual(problems, []);
+  const scripts = [...new Set(problems.map((d) => d.slice(0, d.indexOf(":"))))];
+  assert.deepEqual(problems, [], `${scripts.length} scripts differ: ${scripts.join(", ")}`);
   assert.ok(ran >= 80, `only ${ran} scripts ran on the kernel`);
   assert.ok(compared >= 500, `only ${compared} steps compared`);
 });
