@@ -47,14 +47,14 @@ test("a punch beside the pins: sticky tells the holder of the pinned lease, mr-o
 
 test("sigkill-optin: a third party's change kills exclusive holders only; plain layout leases are recalled", () => {
   const hdr = HDR + "@proc C uid=1000\n";
-  const body = [`A: open("/mnt/pmem/a", O_RDWR)`, `A: fcntl(3, F_SETSIG, SIGUSR1)`, `A: fcntl(3, F_SETLEASE, F_LAYOUT|F_EXCLUSIVE)`,
+  const body = [`A: open("/mnt/pmem/a", O_RDWR)`, `A: fcntl(3, F_SETSIG, SIGKILL)`, `A: fcntl(3, F_SETLEASE, F_LAYOUT|F_EXCLUSIVE)`,
     `C: open("/mnt/pmem/a", O_RDONLY)`, `C: fcntl(3, F_SETLEASE, F_LAYOUT)`, `B: truncate("/mnt/pmem/a", 0) ...`, `A: +++ killed by SIGKILL +++`,
     `C: +++ running +++`, `C: --- SIGIO ---`, `C: fcntl(3, F_SETLEASE, F_UNLCK)`, `B: <... truncate resumed>`].join("\n");
   assert.deepEqual(actuals(body, hdr, "sigkill-optin").slice(5), ["...", "killed by SIGKILL", "running", "SIGIO", "0", "0"]);
 });
 
 test("sigkill-optin: once the holder is killed, the change still waits for pins it left in a shared context", () => {
-  const body = [`A: open("/mnt/pmem/a", O_RDWR)`, `A: fcntl(3, F_SETSIG, SIGUSR1)`, `A: fcntl(3, F_SETLEASE, F_LAYOUT|F_EXCLUSIVE)`,
+  const body = [`A: open("/mnt/pmem/a", O_RDWR)`, `A: fcntl(3, F_SETSIG, SIGKILL)`, `A: fcntl(3, F_SETLEASE, F_LAYOUT|F_EXCLUSIVE)`,
     `A: mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_SHARED, 3, 0) = $buf`, `A: open("/dev/infiniband/uverbs0", O_RDWR)`, `A: ibv_alloc_pd(4) = $pd`,
     `A: ibv_reg_mr($pd, $buf, 8192, IBV_ACCESS_LOCAL_WRITE) = $mr`, `A: fork() = K`, `K: munmap($buf, 8192)`, `K: close(3)`,
     `B: truncate("/mnt/pmem/a", 0) ...`, `A: +++ killed by SIGKILL +++`, `K: ibv_dereg_mr($mr)`, `B: <... truncate resumed>`].join("\n");
