@@ -11,8 +11,8 @@ import { policyNamed } from "../src/policy/registry.js";
 import { search, searchWith } from "../src/explore/drive.js";
 import { workerPool } from "../src/explore/node/pool.js";
 
-const FILE = new URL("../../scenarios/explore-large/truncate-two-apps-16-pages.scn", import.meta.url).pathname;
-const POLICY = "sticky";
+const FILE = new URL("../../scenarios/explore-large/truncate-three-apps.scn", import.meta.url).pathname;
+const POLICY = "rfc-v1";
 const sc = parseScenario(readFileSync(FILE, "utf8"), FILE);
 const machine = () => new Machine(compile(sc), policyNamed(POLICY), { handlers: true });
 
