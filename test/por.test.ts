@@ -14,7 +14,7 @@ import { Machine, type MState, type Move } from "../src/machine/machine.js";
 import { compile } from "../src/machine/program.js";
 import { policyNamed, policyVariants } from "../src/policy/registry.js";
 import { checkScenario, type CheckReport } from "../src/explore/check.js";
-import { Search, DEFAULTS } from "../src/explore/search.js";
+import { Search, DEFAULTS, rng } from "../src/explore/search.js";
 import { search } from "../src/explore/drive.js";
 import { ample } from "../src/explore/por.js";
 import { judge } from "../src/explore/expand.js";
@@ -125,18 +125,6 @@ test("the script of every local move: the same verdicts and shortest runs, under
   const n = same("local-moves.scn", LOCAL, policyVariants());
   assert.ok(n.on < n.off * 0.5, `${n.on} states against ${n.off}`);
 });
-
-/** Mulberry32. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const key = (mv: Move) => `${mv.k}:${mv.i}`;
 

@@ -85,16 +85,43 @@ function details(m: Machine, st: MState): { name: string; value: string }[] {
   ];
 }
 
+/**
+ * Breadth first over the machine, a state known by `key`: calls `visit` on each new state
+ * (the boot state included); false when more than `maxStates` states were found.
+ */
+function bfs(m: Machine, key: (st: MState) => string, visit: (st: MState) => void, maxStates = Infinity): boolean {
+  const root = m.boot();
+  const seen = new Set<string>([key(root)]);
+  visit(root);
+  let level: MState[] = [root];
+  while (level.length > 0) {
+    const next: MState[] = [];
+    for (const st of level) {
+      for (const mv of m.moves(st)) {
+        const c = m.clone(st);
+        m.step(c, mv);
+        const k = key(c);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        if (seen.size > maxStates) return false;
+        visit(c);
+        next.push(c);
+      }
+    }
+    level = next;
+  }
+  return true;
+}
+
 export function project(F: number, apps: number, maxStates = 200_000): Projection | null {
   const m = new Machine(compile(parseScenario(peerScript(F, apps), `peers-f${F}-apps${apps}.scn`)), policyNamed("rfc-v1"), { handlers: true });
-  const seen = new Set<string>();
+  let states = 0;
   const promela = new Set<string>();
   const names: string[] = [];
   const withDetail: Set<string>[] = [];
   const together = new Set<string>();
-  let level: MState[] = [m.boot()];
-  seen.add(m.key(level[0]!));
   const visit = (st: MState) => {
+    states++;
     const key = promelaKey(m, st, F, apps);
     promela.add(key);
     const ds = details(m, st);
@@ -104,24 +131,8 @@ export function project(F: number, apps: number, maxStates = 200_000): Projectio
     });
     together.add(`${key}|${ds.map((d) => d.value).join("|")}`);
   };
-  visit(level[0]!);
-  while (level.length > 0) {
-    const next: MState[] = [];
-    for (const st of level) {
-      for (const mv of m.moves(st)) {
-        const c = m.clone(st);
-        m.step(c, mv);
-        const key = m.key(c);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        if (seen.size > maxStates) return null;
-        visit(c);
-        next.push(c);
-      }
-    }
-    level = next;
-  }
-  return { states: seen.size, promela: promela.size, details: names.map((name, i) => ({ name, states: withDetail[i]!.size })), together: together.size };
+  if (!bfs(m, (st) => m.key(st), visit, maxStates)) return null;
+  return { states, promela: promela.size, details: names.map((name, i) => ({ name, states: withDetail[i]!.size })), together: together.size };
 }
 
 /**
@@ -132,22 +143,7 @@ export function project(F: number, apps: number, maxStates = 200_000): Projectio
  */
 export function quotient(F: number, apps: number): number {
   const m = new Machine(compile(parseScenario(peerScript(F, apps), `peers-f${F}-apps${apps}.scn`)), policyNamed("rfc-v1"), { handlers: true });
-  const root = m.boot();
-  const seen = new Set<string>([promelaKey(m, root, F, apps)]);
-  let level: MState[] = [root];
-  while (level.length > 0) {
-    const next: MState[] = [];
-    for (const st of level) {
-      for (const mv of m.moves(st)) {
-        const c = m.clone(st);
-        m.step(c, mv);
-        const key = promelaKey(m, c, F, apps);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        next.push(c);
-      }
-    }
-    level = next;
-  }
-  return seen.size;
+  let n = 0;
+  bfs(m, (st) => promelaKey(m, st, F, apps), () => n++);
+  return n;
 }

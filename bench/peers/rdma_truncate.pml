@@ -15,7 +15,7 @@
  * waits for the leases to go (fs.lease-break-time) runs out whenever it waits.
  *
  * The policy is rfc-v1 (Ira Weiny, June 2019; daxlease's `rfc-v1`): a pin of a DAX page
- * needs a layout lease on the file that is not being broken (EPERM); truncate breaks the
+ * needs a layout lease on the file, being broken or not (EPERM); truncate breaks the
  * layout leases (SIGIO to each holder), waits until they are gone or their time runs out,
  * then fails with ETXTBSY if a page it would free is pinned. The apps share one file, so
  * one truncate breaks every app's lease and waits for all of them.
@@ -253,10 +253,11 @@ end:
   :: d_step { !app[i].dead && !app[i].hq && !app[i].hrun && app[i].pc == OPEN_UVERBS -> app[i].pc++ }
   :: d_step { !app[i].dead && !app[i].hq && !app[i].hrun && app[i].pc == ALLOC_PD -> app[i].pc++ }
   :: d_step { !app[i].dead && !app[i].hq && !app[i].hrun && app[i].pc == REG_MR -> app[i].pc++;
-       /* past EOF: EFAULT; no layout lease that is not being broken: EPERM */
+       /* past EOF: EFAULT; no layout lease at all, breaking or not (RFC patch 04's
+          mapping_inode_has_layout): EPERM */
        k = 0; busy = 0;
        do
-       :: k < NAPPS -> busy = busy || app[k].lease == HELD; k++
+       :: k < NAPPS -> busy = busy || app[k].lease == HELD || app[k].lease == BREAKING; k++
        :: else -> break
        od;
        if

@@ -70,7 +70,7 @@ export interface SearchResult {
 export const DEFAULTS: SearchOptions = { mode: "bfs", maxStates: 2_000_000, maxDepth: 1000, maxMemoryMB: 0, exact: false, por: false, seed: 1, walks: 1000, shard: [0, 1] };
 
 /** Mulberry32: a small seeded generator (the walks are reproducible from --seed). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
