@@ -2,6 +2,7 @@
 // the run, by `..` chains and absolute paths. The parser refuses them; a scenario built
 // without the parser runs on the model and on the kernel, where the oracle's agents live
 // in the run's own tree: both must answer the same, and the canary must be untouched.
+import { inCI } from "./kernel.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -23,7 +24,7 @@ const avail = oracleAvailable();
 const missing = !avail.ok ? avail.why : !onPath("mkfs.xfs") ? "no mkfs.xfs (install xfsprogs)" : null;
 /** Outside CI a missing prerequisite skips, with one line; under CI=true it fails. */
 const kernelTest = (name: string, fn: () => Promise<void>) =>
-  missing !== null && process.env.CI === "true"
+  missing !== null && inCI()
     ? test(name, () => assert.fail(`cannot run on the kernel under CI: ${missing}`))
     : test(name, { skip: missing ?? false }, fn);
 

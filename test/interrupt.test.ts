@@ -3,6 +3,7 @@
 // the middle of one, restore the sysctl, release the lock and remove the run's directory;
 // the run's processes, mounts and loop devices go with its namespaces. What a SIGKILL
 // leaves, `daxlease oracle --cleanup` (or the next run) undoes, and says so.
+import { inCI } from "./kernel.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -22,7 +23,7 @@ const MARK = 37;
 
 const avail = oracleAvailable();
 const kernelTest = (name: string, fn: () => Promise<void>) =>
-  !avail.ok && process.env.CI === "true"
+  !avail.ok && inCI()
     ? test(name, () => assert.fail(`cannot run on the kernel under CI: ${avail.why}`))
     : test(name, { skip: avail.ok ? false : avail.why }, fn);
 

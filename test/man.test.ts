@@ -1,6 +1,7 @@
 // The manual pages: their policy-dependent parts are what the model generates now, they
 // lint clean with a real formatter, the scenarios their EXAMPLES cite pass, every command
 // and option has its page, and `daxlease man` prints them.
+import { inCI } from "./kernel.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -57,7 +58,7 @@ test("fcntl_layout(2)'s answers come from the model; linux's agrees with the ker
   assert.match(t, /^\.B EDEADLK\n.*holder of an F_LAYOUT\|F_EXCLUSIVE lease/m);
 });
 
-const lint = onPath("mandoc") ? false : process.env.CI === "true" ? false : "mandoc not found (apt-get install mandoc)";
+const lint = onPath("mandoc") ? false : inCI() ? false : "mandoc not found (apt-get install mandoc)";
 
 test("every page lints clean with mandoc -Tlint", { skip: lint }, () => {
   for (const f of pages) {

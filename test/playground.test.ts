@@ -1,6 +1,7 @@
 // The playground in a real browser: Debian's chromium, driven by playwright-core, on the
 // built page served by Vite on 127.0.0.1. Screenshots and timings go to artifacts/playground/
 // (ignored by git). Without Chromium the file skips in one line, except under CI=true.
+import { inCI } from "./kernel.js";
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,7 +22,7 @@ function findChromium(): string | null {
 }
 
 const chromiumPath = findChromium();
-const skip = chromiumPath === null && process.env.CI !== "true" ? "no Chromium here (apt-get install chromium, or set CHROMIUM_PATH)" : false;
+const skip = chromiumPath === null && !inCI() ? "no Chromium here (apt-get install chromium, or set CHROMIUM_PATH)" : false;
 
 let browser: Browser;
 let server: PreviewServer;

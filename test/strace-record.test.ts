@@ -2,6 +2,7 @@
 // into a script the model runs exactly as the kernel did, with the same steps, process by
 // process, as the committed log (test/fixtures/strace). Needs root, strace, cc and
 // unshare; skipped elsewhere, required under CI (.ci/run installs them).
+import { inCI } from "./kernel.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
@@ -16,7 +17,7 @@ const why = cannotTrace();
 const FS = { fs: [{ path: "/mnt/pmem", type: "tmpfs" as const, dax: "never" as const }] };
 
 test("the fixture programs traced now import into scripts the model runs as the kernel did", {
-  skip: why !== null && process.env.CI !== "true" ? `${why}` : false,
+  skip: why !== null && !inCI() ? `${why}` : false,
 }, async () => {
   assert.equal(why, null, `CI traces the fixtures: ${why}`);
   // The machine lock, only while tracing: an oracle run may set fs.leases-enable=0 meanwhile.

@@ -2,7 +2,7 @@
 // what the properties say of the move and of the new state. The breadth-first search does
 // this itself, or hands chunks of its queue to workers (explore/node/); it is the same code,
 // so the answers are the same. No Node-only import.
-import type { Machine, MState } from "../machine/machine.js";
+import type { Machine, MState, StepOut } from "../machine/machine.js";
 import { encodeMove } from "../machine/machine.js";
 import { DIED } from "../kernel/entry.js";
 import { encodeMState, decodeMState } from "../machine/codec.js";
@@ -55,6 +55,29 @@ export function judge(m: Machine, st: MState): Pick<Succ, "corr" | "vis" | "regi
 const LANES = new Uint32Array(2);
 
 /**
+ * The move's call, and the sleeping calls that returned after it (a refusal after a wait is
+ * a refusal too): the first user-told and recoverable failures among them, and the call's line.
+ */
+export function judgeCalls(m: Machine, c: MState, res: StepOut): { told: string | null; recov: string | null; line: number } {
+  let told: string | null = null, recov: string | null = null, line = 0;
+  const call = res.call;
+  const outcomes = [];
+  if (call !== null) {
+    outcomes.push({ proc: call.prog === m.nic ? null : m.proc(c, call.prog), call: call.call.step.name, args: call.args, ret: call.res.ret, data: call.res.data ?? "" });
+    line = call.call.step.line;
+  }
+  for (const x of res.completions) {
+    const p = m.proc(c, x.proc);
+    if (x.ret !== DIED && p !== null) outcomes.push({ proc: p, call: x.call, args: x.args, ret: x.ret, data: "" });
+  }
+  for (const o of outcomes) {
+    told ??= untold(c.k, o.proc, o.call, o.args, o.ret, o.data);
+    recov ??= unrecoverable(c.k, o);
+  }
+  return { told, recov, line };
+}
+
+/**
  * The successors of the state in `bytes` (with `por`, those of its ample set: explore/por.ts);
  * `known(a, b, key)` says whether a state was seen already (it is then neither judged nor
  * encoded). Empty when the state has no moves.
@@ -66,22 +89,7 @@ export function expand(m: Machine, bytes: Uint8Array, exact: boolean, known: (a:
   for (const mv of moves) {
     const c = m.clone(st);
     const res = m.step(c, mv);
-    let told: string | null = null, recov: string | null = null, line = 0;
-    const call = res.call;
-    // The move's call, and the sleeping calls that returned after it (a refusal after a wait is a refusal too).
-    const outcomes = [];
-    if (call !== null) {
-      outcomes.push({ proc: call.prog === m.nic ? null : m.proc(c, call.prog), call: call.call.step.name, args: call.args, ret: call.res.ret, data: call.res.data ?? "" });
-      line = call.call.step.line;
-    }
-    for (const x of res.completions) {
-      const p = m.proc(c, x.proc);
-      if (x.ret !== DIED && p !== null) outcomes.push({ proc: p, call: x.call, args: x.args, ret: x.ret, data: "" });
-    }
-    for (const o of outcomes) {
-      told ??= untold(c.k, o.proc, o.call, o.args, o.ret, o.data);
-      recov ??= unrecoverable(c.k, o);
-    }
+    const { told, recov, line } = judgeCalls(m, c, res);
     let a = 0, b = 0, key = "";
     if (exact) key = m.key(c);
     else { hashLanes(c.k, () => m.extra(c), LANES); a = LANES[0]!; b = LANES[1]!; }

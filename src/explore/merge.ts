@@ -25,6 +25,13 @@ export function mergeReports(reports: JsonReport[]): CheckReport[] {
     const key = `${r.scenario}\u0000${r.policy}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
+  // Two scripts that share a @scenario name are two searches: one's finished `holds` must not
+  // stand for the other's unfinished walks. Jobs may run from other directories: compare names.
+  const base = (f: string) => f.replace(/^.*[\\/]/, "");
+  for (const rs of groups.values()) {
+    const files = new Set(rs.map((r) => base(String(r.file))));
+    if (files.size > 1) throw new MergeError(`reports of different scripts share the scenario name ${rs[0]!.scenario}: ${[...files].join(", ")}`);
+  }
   return [...groups.values()].map(merge);
 }
 

@@ -3,12 +3,11 @@
 // or seeded random walks for spaces too big to finish), the five properties judged on the way,
 // and no-innocent-hang judged on the reachable graph once it is complete.
 import { encodeMove, decodeMove, type Machine, type MState, type Move, type StepOut } from "../machine/machine.js";
-import { expand, judge, sleepers, type Succ } from "./expand.js";
+import { expand, judge, judgeCalls, sleepers, type Succ } from "./expand.js";
 import { assert } from "../kernel/include/assert.js";
 import type { Property } from "../props/names.js";
 import { PROPERTIES } from "../props/names.js";
-import { corruption, unattributed, untold } from "../props/predicates.js";
-import { unrecoverable } from "../props/recoverable.js";
+import { corruption, unattributed } from "../props/predicates.js";
 import { checkInvariants } from "../kernel/check.js";
 import { HashVisited, ExactVisited } from "./visited.js";
 import { Graph } from "./graph.js";
@@ -144,17 +143,11 @@ export class Search {
     if (v !== null) this.record("pinner-visible", path, v, line);
   }
 
-  /** A move's call: the predicates over the call and the state it left. */
+  /** A move's call and the sleeping calls it let return: the predicates over them and the state left (expand.ts judgeCalls). */
   private judgeMove(st: MState, out: StepOut, path: () => Move[]) {
-    const call = out.call;
-    if (call === null) return;
-    const proc = call.prog === this.m.nic ? null : this.m.proc(st, call.prog);
-    const o = { proc, call: call.call.step.name, args: call.args, ret: call.res.ret, data: call.res.data ?? "" };
-    const line = call.call.step.line;
-    const t = untold(st.k, proc, o.call, o.args, o.ret, o.data);
-    if (t !== null) this.record("user-told", path, t, line);
-    const r = unrecoverable(st.k, o);
-    if (r !== null) this.record("recoverable", path, r, line);
+    const { told, recov, line } = judgeCalls(this.m, st, out);
+    if (told !== null) this.record("user-told", path, told, line);
+    if (recov !== null) this.record("recoverable", path, recov, line);
   }
 
   private tick(depth: number) {

@@ -1,6 +1,6 @@
 // The oracle: runs a scenario on the real Linux kernel of this machine and reports it
 // exactly as the model's runner does (policy "kernel"). docs/oracle.md explains it.
-import { existsSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Scenario } from "../scenario/ast.js";
 import type { RunReport } from "../scenario/report.js";
@@ -43,7 +43,20 @@ export function oracleAvailable(): { ok: true } | { ok: false; why: string } {
   } catch { /* not built */ }
   if (!built && !onPath("cc")) return { ok: false, why: "no C compiler (cc) to build oracle/agent.c: install gcc" };
   if (!onPath("mount") && !existsSync("/usr/bin/mount") && !existsSync("/bin/mount")) return { ok: false, why: "no mount(8)" };
+  // Root in a container is not enough: the keeper unshares namespaces and mounts (CAP_SYS_ADMIN)
+  // and the runs set fs.lease-break-time (a writable /proc/sys).
+  if (!privileged()) return { ok: false, why: "the oracle needs a privileged root (CAP_SYS_ADMIN and a writable /proc/sys): run it outside a container, or in one started with --privileged" };
   return { ok: true };
+}
+
+/** CAP_SYS_ADMIN (bit 21) in CapEff, and /proc/sys/fs/lease-break-time writable. */
+function privileged(): boolean {
+  try {
+    const cap = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (cap === null || (BigInt(`0x${cap[1]}`) & (1n << 21n)) === 0n) return false;
+    accessSync("/proc/sys/fs/lease-break-time", constants.W_OK);
+    return true;
+  } catch { return false; }
 }
 
 function skipped(sc: Scenario, why: string): RunReport {

@@ -75,6 +75,17 @@ function checkRange(s: KState, p: Proc, first: number, last: number, write: bool
   return 0;
 }
 
+/**
+ * A DAX fault that finds the device full: -ENOSPC is VM_FAULT_SIGBUS (vmf_error), which GUP
+ * returns as -EFAULT (vm_fault_to_errno). The pages pinned so far were counted as acquired
+ * (try_grab_folio) and are released again (gup_put_folio).
+ */
+function faultFailed(s: KState, out: PinOut): PinOut {
+  s.pinAcquired += out.pinned.length / 4;
+  unpinQuads(s, out.pinned); out.ret = -EFAULT; out.pinned = []; out.files = [];
+  return out;
+}
+
 /** pin_user_pages(start, len, FOLL_LONGTERM | (write ? FOLL_WRITE : 0)). */
 export function pinUserPages(s: KState, p: Proc, addr: number, len: number, write: boolean): PinOut {
   const out: PinOut = { ret: 0, pinned: [], files: [], lease: -1 };
@@ -112,19 +123,13 @@ export function pinUserPages(s: KState, p: Proc, addr: number, len: number, writ
       while (inode.map.length <= index) inode.map.push(-1);
       if (inode.map[index]! < 0) {
         const b = allocBlock(m, inode.ino);
-        if (b < 0) {
-          // A full device: the DAX fault's -ENOSPC is VM_FAULT_SIGBUS (vmf_error), which GUP
-          // returns as -EFAULT (vm_fault_to_errno). The pages pinned so far were counted as
-          // acquired (try_grab_folio) and are released again.
-          s.pinAcquired += out.pinned.length / 4;
-          unpinQuads(s, out.pinned); out.ret = -EFAULT; out.pinned = []; out.files = []; return out;
-        }
+        if (b < 0) return faultFailed(s, out);
         inode.map[index] = b;
       }
       // A FOLL_WRITE fault on a shared block breaks the sharing first (copy on write): the pin
       // holds the file's own new block. A read pin holds the shared block itself. A full device
       // fails the COW with -ENOSPC, which the fault turns into EFAULT as for any allocation above.
-      if (write && !unshareBlock(s, inode, index)) { unpinQuads(s, out.pinned); out.ret = -EFAULT; out.pinned = []; out.files = []; return out; }
+      if (write && !unshareBlock(s, inode, index)) return faultFailed(s, out);
       const b = inode.map[index]!;
       while (m.pins.length <= b) m.pins.push(0);
       m.pins[b]!++;
