@@ -3,7 +3,7 @@
 import type { KState, Proc, Inode } from "../include/state.js";
 import { FK_IO_URING, FMODE_READ, FMODE_WRITE } from "../include/state.js";
 import { O_RDWR, O_LARGEFILE, S_IFCHR } from "../include/uapi.js";
-import { allocFd, installFd, allocFile } from "./file.js";
+import { allocFd, installFd, allocFile, releaseFd } from "./file.js";
 import { FMODE_PATH } from "../include/state.js";
 import { O_PATH, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC } from "../include/uapi.js";
 import { ENOTDIR } from "../include/errno.js";
@@ -37,11 +37,12 @@ export function openSpecial(s: KState, p: Proc, kind: number, path: string, cloe
 
 /** open(device, O_PATH): a descriptor naming the device node, with no device opened (build_open_how, do_dentry_open). */
 export function openPathOfDevice(s: KState, p: Proc, path: string, flags: number): number {
-  if (flags & O_DIRECTORY) return -ENOTDIR;
   const inode = s.inodes.find((i) => i !== null && i.mnt < 0 && i.path === path && i.nlink > 0) ?? null;
   if (inode === null) { const made = newInode(s, -1, S_IFCHR | 0o666, 0, 0, path); made.refs = 1; return openPathOfDevice(s, p, path, flags); }
+  // do_sys_openat2: get_unused_fd_flags (EMFILE) before the walk's LOOKUP_DIRECTORY (ENOTDIR).
   const fd = allocFd(s, p, 0);
   if (fd < 0) return fd;
+  if (flags & O_DIRECTORY) { releaseFd(s, p, fd); return -ENOTDIR; }
   const f = allocFile(s, inode.ino, flags & (O_PATH | O_NOFOLLOW), FMODE_PATH);
   installFd(s, p, fd, f.id, (flags & O_CLOEXEC) !== 0);
   return fd;

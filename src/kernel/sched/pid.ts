@@ -56,8 +56,11 @@ export function sysPidfdGetfd(s: KState, p: Proc, pidfd: number, targetfd: numbe
   const f = fget(s, p, pidfd);
   if (f === null || f.kind !== FK_PIDFD) return -EBADF;
   const t = procByPid(s, f.obj);
-  if (t === null || !alive(t)) return -ESRCH;
+  // get_pid_task finds a zombie too: the ptrace check comes first (__pidfd_fget), and only
+  // then does an exiting task without files give ESRCH (PF_EXITING).
+  if (t === null) return -ESRCH;
   if (!ptraceMayAccess(p, t)) return -EPERM;
+  if (!alive(t)) return -ESRCH;
   const fds = procFds(s, t);
   const id = targetfd >= 0 && targetfd < fds.length ? fds[targetfd]! : -1;
   const file = id >= 0 ? s.files[id]! : null;
