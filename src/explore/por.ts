@@ -67,11 +67,24 @@ interface Facts {
 
 const VIEWS = new Set(["cat", "lsof", "rdma"]);
 
-/** The paths a call names (open, truncate, unlink, rename...): what it may reach without a descriptor. */
+/** Stands for "any name": a path this module cannot match against `k.dents` as written. */
+const ANY_PATH = "*";
+
+/**
+ * The paths a call names (open, truncate, unlink, rename...): what it may reach without a
+ * descriptor. A path is compared with `k.dents` as written, so one the walk would spell
+ * otherwise (`.`, `..`, `//`, a trailing `/`, relative) or one taken from a directory
+ * descriptor (openat) counts as naming every file.
+ */
 function pathsOf(call: ProgCall): string[] {
   if (VIEWS.has(call.step.name)) return [];
   const kinds = CALLS[call.step.name]?.args ?? [];
-  return call.step.args.flatMap((a, i) => (kinds[i] === "path" && a.k === "str" ? [a.v] : []));
+  const fromDir = call.step.args.some((a, i) => kinds[i] === "dirfd" && !(a.k === "sym" && a.v.length === 1 && a.v[0] === "AT_FDCWD"));
+  return call.step.args.flatMap((a, i) => {
+    if (kinds[i] !== "path" || a.k !== "str") return [];
+    const plain = a.v.startsWith("/") && !/\/\/|\/\.\.?(\/|$)|.\/$/.test(a.v);
+    return [fromDir || !plain ? ANY_PATH : a.v];
+  });
 }
 
 const FACTS = new WeakMap<Compiled, Facts>();
@@ -261,7 +274,7 @@ function privateInode(m: Machine, st: MState, i: number, ino: number): boolean {
   if (k.pages.some((g) => g !== null && g.ino === ino)) return false;
   const f = facts(m.c);
   const names = Object.keys(k.dents).filter((path) => k.dents[path] === ino);
-  const named = (set: Set<string>) => names.some((path) => set.has(path));
+  const named = (set: Set<string>) => set.has(ANY_PATH) || names.some((path) => set.has(path));
   if (named(f.anyPaths) || named(f.pathsFrom[m.nic]![st.pc[m.nic]!]!)) return false;
   for (let j = 0; j < m.c.procs.length; j++) {
     if (j === i || m.gone(st, j)) continue;
